@@ -57,6 +57,8 @@ class Response:
     status: str = STATUS_ACTIVE
     answers: dict[str, Answer] = field(factory=dict, hash=False)
     history: tuple[str, ...] = field(default=(), converter=tuple)
+    seen_notes: tuple[str, ...] = field(default=(), converter=tuple)
+    revision: int = 0
     started_at: dt.datetime = field(factory=utcnow)
     updated_at: dt.datetime = field(factory=utcnow)
     completed_at: dt.datetime | None = None
