@@ -1,0 +1,254 @@
+"""The ``rightsaware`` command line (click); plugins add sub-commands through ``register_commands``.
+
+Errors caused by input or settings are printed as one short message (never a traceback)
+and exit with 1 (invalid input) or 2 (usage or configuration).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import ConfigError, InstrumentError, RightsawareError
+
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+
+class Context:
+    """What every command gets as ``ctx.obj``: the runtime and the UI language's messages."""
+
+    def __init__(self, runtime, ui_language: str) -> None:  # noqa: ANN001
+        self.runtime = runtime
+        self.ui_language = ui_language
+
+    @property
+    def m(self):  # noqa: ANN201 - rightsaware.i18n.Messages
+        return self.runtime.messages(self.ui_language)
+
+
+def ui_language() -> str:
+    """The CLI's own language: RIGHTSAWARE_UI_LANGUAGE, else LANGUAGE/LANG, else English."""
+    from .i18n import normalize_language
+
+    for variable in ("RIGHTSAWARE_UI_LANGUAGE", "LANGUAGE", "LC_ALL", "LANG"):
+        value = os.environ.get(variable, "").split(":")[0].split(".")[0]
+        if value and value not in ("C", "POSIX"):
+            try:
+                return normalize_language(value)
+            except RightsawareError:
+                continue
+    return "en"
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="rightsaware")
+def cli() -> None:
+    """rightsaware: surveys on people's rights in Wales and Scotland, in English, Welsh and Gaelic.
+
+    \b
+    Common tasks:
+      rightsaware instruments list          the surveys you can run
+      rightsaware validate my-survey.toml   check an instrument file
+      rightsaware take rights-wales --lang cy   answer a survey in the terminal
+      rightsaware serve                     the web server on http://127.0.0.1:8000
+
+    Settings come from rightsaware.toml and RIGHTSAWARE_* environment variables
+    (see docs/configuration.md).
+    """
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@pass_ctx
+def validate(obj: Context, files: tuple[Path, ...]) -> None:
+    """Check instrument files; list every problem as file:line: field: message.
+
+    Exits 0 when every file is valid and 1 when any is not.
+    """
+    from .loading import load_instrument
+
+    m = obj.m
+    failed = False
+    for path in files:
+        try:
+            instrument = load_instrument(path)
+        except InstrumentError as exc:
+            failed = True
+            click.echo(m.ngettext("{file}: {n} problem", "{file}: {n} problems", max(len(exc.problems), 1), file=str(path)), err=True)
+            for problem in exc.problems:
+                click.echo("  " + problem.format(m._), err=True)
+            continue
+        click.echo(m._("{file}: valid ({id} version {version}, {n} questions)", file=str(path), id=instrument.id,
+                       version=instrument.version, n=len(instrument.questions)))
+    if failed:
+        sys.exit(EXIT_INVALID)
+
+
+@cli.group()
+def instruments() -> None:
+    """List and show the instruments this deployment offers."""
+
+
+@instruments.command("list")
+@click.option("--ids", is_flag=True, help="Print only the ids, one per line (for scripts).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def instruments_list(obj: Context, ids: bool, as_json: bool) -> None:
+    """The built-in instruments and those in the configured instruments folder."""
+    library = obj.runtime.instruments
+    entries = library.entries()
+    if ids:
+        for entry in entries:
+            click.echo(entry.instrument.id)
+        return
+    if as_json:
+        click.echo(json.dumps([
+            {"id": e.instrument.id, "version": e.instrument.version, "title": e.instrument.title,
+             "languages": list(e.instrument.languages), "questions": len(e.instrument.questions),
+             "builtin": e.builtin, "path": str(e.path)}
+            for e in entries
+        ], ensure_ascii=False, indent=2))
+        return
+    m = obj.m
+    if not entries:
+        click.echo(m._("No instruments found."))
+    for entry in entries:
+        inst = entry.instrument
+        click.echo(f"{inst.id}  v{inst.version}  [{', '.join(inst.languages)}]  {inst.title}")
+    for problem in library.problems:
+        click.echo(m._("Skipped a broken instrument file: {error}", error=str(problem)), err=True)
+
+
+@instruments.command("show")
+@click.argument("instrument_id")
+@click.option("--lang", "language", default="en", show_default=True, help="Language: en, cy or gd.")
+@pass_ctx
+def instruments_show(obj: Context, instrument_id: str, language: str) -> None:
+    """Print an instrument's questions and choices in one language."""
+    from .i18n import localize, normalize_language
+
+    language = normalize_language(language)
+    instrument = obj.runtime.instrument(instrument_id)
+    text = localize(instrument, obj.runtime.messages(language))
+    m = obj.runtime.messages(language)
+    click.echo(text.title())
+    click.echo(m._("Version {version} · {n} questions", version=instrument.version, n=len(instrument.questions)))
+    for number, question in enumerate(instrument.questions, start=1):
+        click.echo(f"\n{number}. [{question.name}] {text.label(question)}  ({question.type})")
+        hint = text.hint(question)
+        if hint:
+            click.echo(f"   {hint}")
+        if question.relevant:
+            click.echo("   " + m._("Asked when: {expression}", expression=question.relevant))
+        for index, choice in enumerate(instrument.choices_for(question), start=1):
+            click.echo(f"   {index}) {text.choice_label(question, choice)}  [{choice.name}]")
+
+
+@cli.command()
+@click.argument("instrument_id")
+@click.option("--lang", "language", default=None, help="Language to start in: en, cy or gd.")
+@pass_ctx
+def take(obj: Context, instrument_id: str, language: str | None) -> None:
+    """Answer an instrument in the terminal, one question at a time, through the engine.
+
+    Type a number or an option; CYMRAEG, GÀIDHLIG or ENGLISH switches language;
+    BACK goes back; SKIP skips an optional question.
+    """
+    from .i18n import normalize_language
+    from .terminal import run_terminal_interview
+
+    language = normalize_language(language or obj.ui_language)
+    run_terminal_interview(obj.runtime, instrument_id, language)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def plugins(obj: Context, as_json: bool) -> None:
+    """Installed plugins, their distributions, versions and hooks."""
+    from .plugins import describe_plugins
+
+    rows = describe_plugins(obj.runtime.pm)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['name']}  ({row['distribution']} {row['version']})")
+        click.echo("    " + (", ".join(row["hooks"]) or "-"))
+    click.echo(obj.m._("Channels: {names}", names=", ".join(obj.runtime.channels.names()) or "-"))
+
+
+@cli.command()
+@click.option("--host", default=None, help="Address to listen on [default: 127.0.0.1].")
+@click.option("--port", default=None, type=int, help="Port [default: 8000].")
+@click.option("--db", default=None, help="Database URL [default: sqlite in the data folder].")
+@pass_ctx
+def serve(obj: Context, host: str | None, port: int | None, db: str | None) -> None:
+    """Run the web server: surveys, channels' pages, results."""
+    import uvicorn
+
+    from .server import make_app
+
+    runtime = obj.runtime
+    if db:
+        runtime.settings = runtime.settings.with_overrides(database_url=db)
+    host = host or runtime.settings.host
+    port = port or runtime.settings.port
+    runtime.store  # noqa: B018 - open and migrate before accepting requests
+    click.echo(obj.m._("rightsaware is running on http://{host}:{port} (press Ctrl+C to stop)", host=host, port=port))
+    uvicorn.run(make_app(runtime), host=host, port=port, log_level="warning")
+
+
+def build_cli(runtime) -> click.Group:  # noqa: ANN001
+    """The root group with plugins' sub-commands added."""
+    from .i18n_cli import i18n
+
+    if "i18n" not in cli.commands:
+        cli.add_command(i18n)
+    runtime.hook.register_commands(cli=cli, runtime=runtime)
+    return cli
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: build the runtime, run the CLI, turn user errors into short messages."""
+    debug = bool(os.environ.get("RIGHTSAWARE_DEBUG"))
+    try:
+        from .runtime import Runtime
+
+        runtime = Runtime()
+        group = build_cli(runtime)
+        obj = Context(runtime, ui_language())
+        try:
+            code = group.main(args=argv, prog_name="rightsaware", obj=obj, standalone_mode=False)
+        finally:
+            runtime.close()
+        if isinstance(code, int) and code:
+            sys.exit(code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(EXIT_INVALID)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code)
+    except RightsawareError as exc:
+        if debug:
+            raise
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_USAGE if isinstance(exc, ConfigError) else exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - last resort: no traceback for users
+        if debug:
+            raise
+        click.echo(f"Unexpected error ({type(exc).__name__}). Run again with RIGHTSAWARE_DEBUG=1 for details.", err=True)
+        sys.exit(EXIT_INVALID)

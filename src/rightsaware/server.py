@@ -1,0 +1,105 @@
+"""The ASGI app that ``rightsaware serve`` runs, assembled from the routes plugins register.
+
+The core contributes a home page (instruments and installed channels, in the reader's
+language) and ``GET /healthz``; channels add theirs through ``register_routes``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse
+from starlette.routing import Route
+
+TEMPLATES = Path(__file__).parent / "templates"
+SECURITY_HEADERS = {
+    "content-security-policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+}
+
+
+def make_environment() -> jinja2.Environment:
+    """Jinja2 with autoescaping and the i18n extension (``{% trans %}``, ``_()``)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=jinja2.select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+    )
+    return env
+
+
+def request_language(request: Request, runtime: Any) -> str:
+    """``?lang=`` first, then the ``lang`` cookie, then Accept-Language, then the default."""
+    from .i18n import negotiate, normalize_language
+    from .errors import RightsawareError
+
+    for candidate in (request.query_params.get("lang"), request.cookies.get("lang")):
+        if candidate:
+            try:
+                return normalize_language(candidate)
+            except RightsawareError:
+                pass
+    header = request.headers.get("accept-language", "")
+    return negotiate(header, runtime.settings.languages) or runtime.settings.default_language
+
+
+def render(env: jinja2.Environment, runtime: Any, language: str, template: str, **context: Any) -> str:
+    messages = runtime.messages(language)
+    env.install_gettext_callables(
+        gettext=lambda s, **kw: messages._(s, **kw),
+        ngettext=lambda s, p, n, **kw: messages.ngettext(s, p, n, **kw),
+        newstyle=True,
+    )
+    return env.get_template(template).render(lang=language, languages=runtime.settings.languages, **context)
+
+
+def make_app(runtime: Any) -> Starlette:
+    """One Starlette app: the core's pages plus every route that plugins register."""
+    env = make_environment()
+
+    async def home(request: Request) -> HTMLResponse:
+        from .i18n import localize
+
+        language = request_language(request, runtime)
+        entries = []
+        for entry in runtime.instruments.entries():
+            instrument = runtime.instrument(entry.instrument.id)
+            text = localize(instrument, runtime.messages(language))
+            entries.append({"id": instrument.id, "title": text.title(), "languages": instrument.languages,
+                            "questions": len(instrument.answerable)})
+        channels = [{"name": c.info.name, "title": c.info.title or c.info.name} for c in runtime.channels]
+        html = render(env, runtime, language, "home.html", instruments=entries, channels=channels,
+                      links=sorted(runtime_links))
+        response = HTMLResponse(html, headers=SECURITY_HEADERS)
+        if request.query_params.get("lang"):
+            response.set_cookie("lang", language, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+        return response
+
+    async def healthz(_request: Request) -> JSONResponse:
+        from sqlalchemy import text
+
+        try:
+            with runtime.store.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - report, never crash the probe
+            return JSONResponse({"status": "error", "store": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ok", "channels": runtime.channels.names(),
+                             "instruments": runtime.instruments.ids()})
+
+    routes: list[Any] = [Route("/", home), Route("/healthz", healthz)]
+    runtime_links: list[tuple[str, str]] = []
+
+    def register(route: Any, *, title: str | None = None) -> None:
+        routes.append(route)
+        if title:
+            runtime_links.append((getattr(route, "path", ""), title))
+
+    runtime.hook.register_routes(register=register, runtime=runtime)
+    app = Starlette(routes=routes)
+    app.state.runtime = runtime
+    return app

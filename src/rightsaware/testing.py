@@ -1,0 +1,212 @@
+"""Test helpers for rightsaware and its channels, loaded as a pytest plugin (``pytest11``).
+
+Fixtures: ``rightsaware_settings``, ``rightsaware_runtime`` (a runtime with a fresh SQLite
+store, no installed plugins and a :class:`FakeChannel`), ``sample_instrument``.
+:class:`ChannelContract` is the base class every channel's contract tests subclass.
+:func:`require_or_skip` skips a test whose component is missing, except under
+``RIGHTSAWARE_REQUIRE_ALL=1`` (CI), where it fails instead.
+
+No autouse fixtures and no heavy imports at module level: this module is imported by
+every pytest run in an environment where rightsaware is installed.
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SAMPLE_INSTRUMENT = """\
+id = "sample"
+version = "1"
+title = "Taking part where you live"
+languages = ["en", "cy", "gd"]
+
+[[questions]]
+name = "intro"
+type = "note"
+label = "A few questions about taking part."
+
+[[questions]]
+name = "heard"
+type = "select_one yes_no"
+label = "Have you heard of co-production?"
+
+[[questions]]
+name = "age"
+type = "integer"
+label = "How old are you?"
+constraint = ". >= 16 and . <= 120"
+constraint_message = "Please give an age between 16 and 120."
+
+[[questions]]
+name = "barriers"
+type = "select_multiple barriers"
+label = "What stops you taking part?"
+relevant = "${heard} = 'yes'"
+required = false
+
+[[questions]]
+name = "comment"
+type = "text"
+label = "Anything else?"
+required = false
+
+[choices]
+yes_no = [ { name = "yes", label = "Yes" }, { name = "no", label = "No" } ]
+barriers = [ { name = "time", label = "Time" }, { name = "transport", label = "Transport" }, { name = "language", label = "Language" } ]
+"""
+
+
+def require_all() -> bool:
+    """True when missing components must fail tests instead of skipping them (CI)."""
+    return os.environ.get("RIGHTSAWARE_REQUIRE_ALL", "") not in ("", "0", "false")
+
+
+def require_or_skip(available: bool, what: str) -> None:
+    """Skip when ``what`` is unavailable; under RIGHTSAWARE_REQUIRE_ALL=1, fail instead."""
+    if available:
+        return
+    if require_all():
+        pytest.fail(f"{what} is required (RIGHTSAWARE_REQUIRE_ALL=1) but is not available")
+    pytest.skip(f"{what} is not available")
+
+
+class FakeChannel:
+    """A channel that keeps what it delivers in memory; for core tests and examples."""
+
+    def __init__(self, name: str = "fake") -> None:
+        from .channel import ChannelInfo
+
+        self.info = ChannelInfo(name=name, title="Fake channel")
+        self.delivered: list[tuple[Any, Any]] = []
+
+    def render(self, question: Any, locale: str, runtime: Any) -> Any:
+        from .events import Rendered
+        from .i18n import localize
+
+        instrument = getattr(runtime, "current_instrument", None)
+        label = question.label
+        if instrument is not None:
+            label = localize(instrument, runtime.messages(locale)).label(question)
+        return Rendered(channel=self.info.name, locale=locale, text=label)
+
+    def deliver(self, invitation: Any, rendered: Any, runtime: Any) -> Any:
+        from .events import Receipt
+
+        self.delivered.append((invitation, rendered))
+        return Receipt(ok=True, provider_id=f"fake-{len(self.delivered)}")
+
+    def parse_inbound(self, payload: Any, runtime: Any) -> Any:
+        from .events import InboundEvent
+
+        if not isinstance(payload, dict) or "key" not in payload or "text" not in payload:
+            return None
+        return InboundEvent(channel=self.info.name, idempotency_key=str(payload["key"]), text=str(payload["text"]))
+
+
+@pytest.fixture
+def rightsaware_settings(tmp_path: Path):
+    """Settings pointing at a temporary data folder with a fixed secret key."""
+    from .settings import Settings
+
+    return Settings(data_dir=str(tmp_path / "data"), secret_key="test-secret-key-not-for-production")
+
+
+@pytest.fixture
+def sample_instrument_path(tmp_path: Path) -> Path:
+    path = tmp_path / "sample.toml"
+    path.write_text(SAMPLE_INSTRUMENT, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def sample_instrument(sample_instrument_path: Path):
+    from .loading import load_instrument
+
+    return load_instrument(sample_instrument_path)
+
+
+@pytest.fixture
+def fake_channel() -> FakeChannel:
+    return FakeChannel()
+
+
+@pytest.fixture
+def rightsaware_runtime(rightsaware_settings, fake_channel, sample_instrument, sample_instrument_path):
+    """A runtime with no installed plugins, a FakeChannel, a SQLite store and the sample instrument."""
+    from .plugins import hookimpl, make_plugin_manager
+    from .runtime import Runtime
+
+    class Plugin:
+        @hookimpl
+        def register_channels(self, register: Any) -> None:
+            register(fake_channel)
+
+    pm = make_plugin_manager(entrypoints=False)
+    pm.register(Plugin(), name="fake-channel")
+    runtime = Runtime(rightsaware_settings, plugin_manager=pm)
+    runtime.instruments.add(sample_instrument, sample_instrument_path)
+    yield runtime
+    runtime.close()
+
+
+class ChannelContract:
+    """Conformance tests every channel passes; subclass and override the ``channel`` fixture.
+
+    ``contract_runtime`` gives a runtime with the sample instrument and the channel
+    registered, so rendering can use the translator.
+    """
+
+    @pytest.fixture
+    def channel(self) -> Any:  # pragma: no cover - subclasses override
+        raise NotImplementedError("override the `channel` fixture in your subclass")
+
+    @pytest.fixture
+    def contract_runtime(self, channel, rightsaware_settings, sample_instrument, sample_instrument_path):
+        from .plugins import hookimpl, make_plugin_manager
+        from .runtime import Runtime
+
+        class Plugin:
+            @hookimpl
+            def register_channels(self, register: Any) -> None:
+                register(channel)
+
+        pm = make_plugin_manager(entrypoints=False)
+        pm.register(Plugin(), name=f"contract-{channel.info.name}")
+        runtime = Runtime(rightsaware_settings, plugin_manager=pm)
+        runtime.instruments.add(sample_instrument, sample_instrument_path)
+        runtime.current_instrument = sample_instrument
+        yield runtime
+        runtime.close()
+
+    def test_info(self, channel) -> None:
+        from .channel import ChannelInfo
+
+        assert isinstance(channel.info, ChannelInfo)
+        assert channel.info.name and channel.info.name.isidentifier()
+        assert set(channel.info.locales) >= {"en", "cy", "gd"}
+
+    def test_renders_every_question_in_every_language(self, channel, contract_runtime, sample_instrument) -> None:
+        from .events import Rendered
+
+        for locale in ("en", "cy", "gd"):
+            for question in sample_instrument.questions:
+                rendered = channel.render(question, locale, contract_runtime)
+                assert isinstance(rendered, Rendered)
+                assert rendered.locale == locale
+                assert rendered.text.strip()
+                assert unicodedata.is_normalized("NFC", rendered.text)
+
+    def test_garbage_inbound_is_refused_cleanly(self, channel, contract_runtime) -> None:
+        from .errors import RightsawareError
+
+        for payload in (None, b"\x00\xff", {}, {"unexpected": "x"}, "not a payload"):
+            try:
+                result = channel.parse_inbound(payload, contract_runtime)
+            except RightsawareError:
+                continue
+            assert result is None
