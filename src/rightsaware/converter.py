@@ -47,6 +47,11 @@ def split_type(type_text: Any) -> tuple[str, str | None]:
     return kind, None
 
 
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
 def _register_strict_scalars(converter: cattrs.Converter) -> None:
     """Refuse silent coercions (``3`` as a label, ``"yes"`` as a boolean, a string as a list)."""
 
@@ -54,7 +59,7 @@ def _register_strict_scalars(converter: cattrs.Converter) -> None:
         def hook(value: Any, _type: Any) -> Any:
             # bool is a subclass of int: a boolean is never a number here.
             if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-                raise TypeError(f"expected {what}, got {type(value).__name__} {value!r}")
+                raise TypeError(f"expected {what}, got {type(value).__name__} {_short(value)}")
             return value
 
         return hook
@@ -68,7 +73,7 @@ def _register_strict_scalars(converter: cattrs.Converter) -> None:
 
         def hook(value: Any, _type: Any) -> tuple[Any, ...]:
             if not isinstance(value, (list, tuple)):
-                raise TypeError(f"expected a list, got {type(value).__name__} {value!r}")
+                raise TypeError(f"expected a list, got {type(value).__name__} {_short(value)}")
             items, errors = [], []
             for index, item in enumerate(value):
                 try:
@@ -88,7 +93,7 @@ def _register_strict_scalars(converter: cattrs.Converter) -> None:
 
         def hook(value: Any, _type: Any) -> dict[Any, Any]:
             if not isinstance(value, dict):
-                raise TypeError(f"expected a table, got {type(value).__name__} {value!r}")
+                raise TypeError(f"expected a table, got {type(value).__name__} {_short(value)}")
             return mapping_hook(value, dict_type)
 
         return hook

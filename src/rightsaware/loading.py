@@ -18,6 +18,7 @@ from typing import Any
 
 import attrs
 import cattrs
+from cattrs.errors import IterableValidationNote
 import tomli_w
 from attrs import frozen
 
@@ -35,11 +36,6 @@ from .instrument import (
 MAX_FILE_BYTES = 2_000_000
 
 
-def N_(message: str) -> str:
-    """Mark an English message template for extraction; it is translated when shown."""
-    return message
-
-
 @frozen
 class Problem:
     """One thing wrong with an instrument file: where it is and what to do."""
@@ -51,7 +47,10 @@ class Problem:
     params: dict[str, Any] = attrs.field(factory=dict, eq=False)
 
     def format(self, translate=None) -> str:  # noqa: ANN001 - a Messages._ callable
-        text = translate(self.message, **self.params) if translate else self.message.format(**self.params)
+        if translate is not None:
+            text = translate(self.message, **self.params)
+        else:
+            text = self.message.format(**self.params) if self.params else self.message
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         return f"{where}: {self.path}: {text}" if self.path else f"{where}: {text}"
 
@@ -126,7 +125,8 @@ def _describe(exc: BaseException, type_: Any) -> str:
         keys = ", ".join(sorted(exc.extra_fields))
         return f"unknown field(s) {keys} — check the spelling"
     if isinstance(exc, (UnknownQuestionType, TypeError, ValueError)):
-        return str(exc)
+        text = str(exc)
+        return text if len(text) <= 160 else text[:157] + "…"
     return f"invalid value ({exc})"
 
 
@@ -219,7 +219,7 @@ def _walk_errors(exc: BaseException, path: str = "$"):
     if isinstance(exc, (cattrs.ClassValidationError, cattrs.IterableValidationError)):
         with_notes, _without = exc.group_exceptions()
         for inner, note in with_notes:
-            if isinstance(note, cattrs.v.IterableValidationNote) or hasattr(note, "index"):
+            if isinstance(note, IterableValidationNote):
                 sub = f"{path}[{note.index!r}]" if isinstance(note.index, str) else f"{path}[{note.index}]"
             else:
                 sub = f"{path}.{note.name}"
