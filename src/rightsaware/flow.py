@@ -180,12 +180,22 @@ class Engine:
         key = fold(text).strip(" .!")
         code = lookup.get(key)
         if code is None:
-            from .vocabulary import yes_no_code
-
-            word = yes_no_code(text, None)
-            if word is not None and any(c.name == word for c in self.choices(question)):
-                code = word
+            code = self._vocabulary_code(question, text)
         return code
+
+    def _vocabulary_code(self, question: Question, text: str) -> str | None:
+        """Yes/no/don't know typed as a word in any language (*ydw*, *chan eil*, *dunno*…)."""
+        from .vocabulary import answer_code
+
+        word = answer_code(text, None)
+        if word is None:
+            return None
+        names = {c.name for c in self.choices(question)}
+        if word in names:
+            return word
+        if word == "dont_know" and "not_sure" in names:
+            return "not_sure"
+        return None
 
     def _parse_one(self, question: Question, raw: Any) -> AnswerValue | AnswerError:
         if isinstance(raw, (list, tuple)):
