@@ -61,6 +61,77 @@ barriers = [ { name = "time", label = "Time" }, { name = "transport", label = "T
 """
 
 
+#: Welsh and Gaelic translations of the sample instrument, by msgctxt (written for tests;
+#: the Welsh uses cydgynhyrchu and answer pairs that echo the verb, as the brief advises).
+SAMPLE_TRANSLATIONS = {
+    "cy": {
+        "sample:title": "Cymryd rhan lle rydych chi'n byw",
+        "sample:intro:label": "Ychydig o gwestiynau am gymryd rhan.",
+        "sample:heard:label": "Ydych chi wedi clywed am gydgynhyrchu?",
+        "sample:heard:yes:label": "Ydw",
+        "sample:heard:no:label": "Nac ydw",
+        "sample:age:label": "Faint yw eich oed chi?",
+        "sample:age:constraint_message": "Rhowch oed rhwng 16 a 120.",
+        "sample:barriers:label": "Beth sy'n eich rhwystro rhag cymryd rhan?",
+        "sample:barriers:time:label": "Amser",
+        "sample:barriers:transport:label": "Teithio a phellter",
+        "sample:barriers:language:label": "Iaith",
+        "sample:comment:label": "Unrhyw beth arall? (Gallwch ysgrifennu ŵ, ŷ ac â.)",
+    },
+    "gd": {
+        "sample:title": "A' gabhail pàirt far a bheil thu a' fuireach",
+        "sample:intro:label": "Beagan cheistean mu bhith a' gabhail pàirt.",
+        "sample:heard:label": "An cuala tu mu co-production (obair còmhla air seirbheisean)?",
+        "sample:heard:yes:label": "Chuala",
+        "sample:heard:no:label": "Cha chuala",
+        "sample:age:label": "Dè an aois a tha thu?",
+        "sample:age:constraint_message": "Thoir seachad aois eadar 16 agus 120.",
+        "sample:barriers:label": "Dè a tha gad chumail bho bhith a' gabhail pàirt?",
+        "sample:barriers:time:label": "Ùine",
+        "sample:barriers:transport:label": "Siubhal is astar",
+        "sample:barriers:language:label": "Cànan",
+        "sample:comment:label": "A bheil dad eile ann? (Faodaidh tu à, è, ì, ò agus ù a sgrìobhadh.)",
+    },
+}
+_PLURAL_FORMS = {
+    "cy": "nplurals=6; plural=(n == 0 ? 0 : n == 1 ? 1 : n == 2 ? 2 : n == 3 ? 3 : n == 6 ? 4 : 5);",
+    "gd": "nplurals=4; plural=(n == 1 || n == 11 ? 0 : n == 2 || n == 12 ? 1 : "
+          "(n >= 3 && n <= 10) || (n >= 13 && n <= 19) ? 2 : 3);",
+    "en": "nplurals=2; plural=(n != 1);",
+}
+
+
+def write_sample_instrument(folder: Path) -> Path:
+    """Write the sample instrument and its en/cy/gd catalogs into ``folder``; return the TOML path."""
+    from .loading import loads_instrument
+
+    path = Path(folder) / "sample.toml"
+    path.write_text(SAMPLE_INSTRUMENT, encoding="utf-8")
+    instrument = loads_instrument(SAMPLE_INSTRUMENT)
+    english = {}
+    for question in instrument.questions:
+        for field_name in ("label", "hint", "constraint_message"):
+            if getattr(question, field_name):
+                english[f"sample:{question.name}:{field_name}"] = getattr(question, field_name)
+        for choice in instrument.choices_for(question):
+            english[f"sample:{question.name}:{choice.name}:label"] = choice.label
+    english["sample:title"] = instrument.title
+
+    def quote(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+    for language in ("en", "cy", "gd"):
+        translations = SAMPLE_TRANSLATIONS.get(language, {})
+        lines = ['msgid ""', 'msgstr ""', quote(f"Language: {language}\n"),
+                 quote("Content-Type: text/plain; charset=utf-8\n"), quote(f"Plural-Forms: {_PLURAL_FORMS[language]}\n"), ""]
+        for context, msgid in english.items():
+            lines += [f"msgctxt {quote(context)}", f"msgid {quote(msgid)}", f"msgstr {quote(translations.get(context, ''))}", ""]
+        target = Path(folder) / "sample" / "locales" / language / "LC_MESSAGES" / "sample.po"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
 def require_all() -> bool:
     """True when missing components must fail tests instead of skipping them (CI)."""
     return os.environ.get("RIGHTSAWARE_REQUIRE_ALL", "") not in ("", "0", "false")
@@ -118,9 +189,8 @@ def rightsaware_settings(tmp_path: Path):
 
 @pytest.fixture
 def sample_instrument_path(tmp_path: Path) -> Path:
-    path = tmp_path / "sample.toml"
-    path.write_text(SAMPLE_INSTRUMENT, encoding="utf-8")
-    return path
+    """The sample instrument (en, cy, gd) with its catalogs, in a temporary folder."""
+    return write_sample_instrument(tmp_path)
 
 
 @pytest.fixture
