@@ -1,0 +1,254 @@
+"""Conversations: apply inbound texts to interviews, in order, exactly once, and queue the replies.
+
+The rule: *a text answers the question that is outstanding when it is applied*, and texts
+from one respondent are applied one at a time in the order they reached the server.
+
+1. :meth:`Conversations.receive` records the text in ``sms_inbound`` under its unique
+   ``MessageSid`` (a retried webhook is a duplicate and changes nothing), then handles an
+   opt-out or opt-in at once.
+2. :meth:`Conversations.drain` takes the respondent's lease and applies their pending texts
+   oldest first; a request that finds the lease taken waits until its own text has been
+   applied by the holder. Texts left pending by a crash are applied by the worker's sweep.
+3. Each text's reply (next question, hint, help, confirmation) is queued in the outbox under
+   a key made from the inbound ``MessageSid``, so re-applying after a crash queues nothing
+   twice. Before applying, the response's revision is noted; if a crash happened after the
+   answer was saved, the text is not applied a second time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from rightsaware.interview import Interviewer, Turn
+from rightsaware.response import STATUS_ACTIVE, utcnow
+from rightsaware.text import nfc
+from rightsaware.vocabulary import classify_reply
+
+from .channel import NAME, QUEUE_CAMPAIGN, QUEUE_CONVERSATION
+from .segments import measure, prepare
+
+log = logging.getLogger(__name__)
+LEASE_SECONDS = 30.0
+WAIT_SECONDS = 10.0
+#: Twilio's own opt-out and opt-in words: on a long code Twilio confirms these itself.
+TWILIO_KEYWORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout",
+                             "start", "unstop", "yes"})
+
+
+class BadInbound(ValueError):
+    """A webhook without MessageSid or From."""
+
+
+class Conversations:
+    """Inbound texts to interview turns, and the messages that answer them."""
+
+    def __init__(self, runtime: Any, channel: Any) -> None:
+        self.runtime = runtime
+        self.channel = channel
+        self.store = runtime.store
+        self.sms = channel.sms_store(runtime)
+        self.interviewer = Interviewer(runtime)
+
+    # --- receiving -----------------------------------------------------------------------------
+
+    def receive(self, params: Mapping[str, str], *, wait: bool = True) -> str | None:
+        """Record and apply one inbound text; the respondent id, or ``None`` for a duplicate."""
+        sid = params.get("MessageSid") or params.get("SmsSid") or ""
+        sender = params.get("From") or ""
+        if not sid or not sender:
+            raise BadInbound("an inbound text needs MessageSid and From")
+        body = nfc(params.get("Body") or "")
+        respondent_id = self.store.ensure_respondent(NAME, sender)
+        row_id = self.sms.record_inbound(sid, respondent_id, body)
+        if row_id is None:
+            return None
+        event = self.channel.parse_inbound(dict(params), self.runtime)
+        if event is not None:
+            self.runtime.hook.inbound_received(event=event, channel=self.channel, runtime=self.runtime)
+        kind = event.kind if event is not None else "reply"
+        record = self.store.respondent(respondent_id)
+        opted_out = record is not None and NAME in record.opted_out_channels
+        if kind == "opt_out":
+            self.opt_out(respondent_id, sid, body, confirmed_by_provider=self._provider_confirms(sender, body, params))
+            self.sms.finish_inbound(row_id)
+            return respondent_id
+        if kind == "opt_in" and opted_out:
+            self.opt_in(respondent_id, sid, confirmed_by_provider=self._provider_confirms(sender, body, params))
+            self.sms.finish_inbound(row_id)
+            return respondent_id
+        self.drain(respondent_id, wait_for=row_id if wait else None)
+        return respondent_id
+
+    def _provider_confirms(self, sender: str, body: str, params: Mapping[str, str]) -> bool:
+        """Whether the provider already answered this keyword itself (so we stay silent)."""
+        if params.get("OptOutType"):
+            return True
+        gateway = self.channel.gateway_for(sender)
+        return bool(gateway.handles_standard_keywords) and body.strip().casefold() in TWILIO_KEYWORDS
+
+    def opt_out(self, respondent_id: str, sid: str, body: str, *, confirmed_by_provider: bool) -> None:
+        """Never text this number again (any campaign) until it texts START; end open interviews."""
+        self.store.set_opted_out(respondent_id, NAME, True)
+        language = self._language(respondent_id)
+        while True:
+            response = self.store.active_response(respondent_id, channel=NAME)
+            if response is None:
+                break
+            language = response.language
+            self.interviewer.abandon(response.id, "opted_out")
+        if not confirmed_by_provider:
+            texts = self._texts_for_language(language)
+            self.enqueue(respondent_id, texts.opted_out(), kind="opt_out_confirmation", key=f"optout:{sid}",
+                         language=language)
+
+    def opt_in(self, respondent_id: str, sid: str, *, confirmed_by_provider: bool) -> None:
+        self.store.set_opted_out(respondent_id, NAME, False)
+        if not confirmed_by_provider:
+            language = self._language(respondent_id)
+            self.enqueue(respondent_id, self._texts_for_language(language).opted_in(), kind="message",
+                         key=f"optin:{sid}", language=language)
+
+    # --- applying in order ---------------------------------------------------------------------
+
+    def drain(self, respondent_id: str, *, wait_for: int | None = None) -> None:
+        """Apply the respondent's pending texts in arrival order, one process at a time.
+
+        With ``wait_for`` (an ``sms_inbound`` row id), return only once that text has been
+        applied, by this call or by whoever holds the lease (at most :data:`WAIT_SECONDS`).
+        """
+        token = secrets.token_hex(8)
+        deadline = time.monotonic() + WAIT_SECONDS
+        pause = 0.002
+        while True:
+            if self.sms.try_lease(respondent_id, token, LEASE_SECONDS):
+                try:
+                    while rows := self.sms.pending_inbound(respondent_id):
+                        for row in rows:
+                            self.apply(row)
+                            self.sms.finish_inbound(row["id"])
+                        self.sms.try_lease(respondent_id, token, LEASE_SECONDS)
+                finally:
+                    self.sms.release_lease(respondent_id, token)
+            if wait_for is None or self.sms.inbound_state(wait_for) != "pending":
+                return
+            if time.monotonic() > deadline:
+                log.warning("a text is still waiting for another process to apply it; the worker will apply it")
+                return
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+
+    def apply(self, row: Mapping[str, Any]) -> None:
+        """Apply one text: an answer, a command, or the start of a conversation."""
+        respondent_id, text, sid = row["respondent_id"], row["body"] or "", row["message_sid"]
+        record = self.store.respondent(respondent_id)
+        if record is None or NAME in record.opted_out_channels:
+            return  # they opted out: nothing is sent until they text START
+        key = f"reply:{sid}"
+        intent = classify_reply(text)
+        response = self.store.active_response(respondent_id, channel=NAME)
+        if response is None:
+            self._without_interview(respondent_id, record, intent, key)
+            return
+        if (row.get("base_revision") is not None and row.get("response_id") == response.id
+                and response.revision > row["base_revision"]):
+            self.respond(self.interviewer.current(response.id), key)  # applied before a crash
+            return
+        self.sms.note_base_revision(row["id"], response.id, response.revision)
+        if intent is not None and intent.kind in ("skip", "start", "stop"):
+            turn = self.interviewer.current(response.id)
+            if intent.kind == "skip" and turn.question is not None and turn.question.required:
+                self.respond(turn, key, prefix=self.channel.texts(
+                    self.runtime, self._instrument(response), response.language).cannot_skip())
+                return
+            if intent.kind != "skip":
+                self.respond(turn, key)
+                return
+        turn = self.interviewer.reply(response.id, text, channel=NAME)
+        self.respond(turn, key)
+
+    def _without_interview(self, respondent_id: str, record: Any, intent: Any, key: str) -> None:
+        language = record.language or self.runtime.settings.default_language
+        if intent is not None and intent.kind == "switch_language":
+            language = intent.language
+            self.store.set_language(respondent_id, language)
+        instrument_id = self.channel.settings.instrument
+        if instrument_id:
+            self.start(respondent_id, instrument_id, language, key=key)
+            return
+        today = utcnow().date().isoformat()
+        self.enqueue(respondent_id, self._texts_for_language(language).no_survey(), kind="message",
+                     key=f"nosurvey:{respondent_id}:{today}", language=language)
+
+    # --- what is sent back ---------------------------------------------------------------------
+
+    def respond(self, turn: Turn, key: str, *, prefix: str | None = None) -> bool:
+        """Queue the message that follows ``turn``: a hint, help, a confirmation and the question."""
+        response = turn.response
+        if turn.completed or response.status != STATUS_ACTIVE or turn.question is None:
+            return False  # the closing message comes from the response_completed hook
+        engine = self.interviewer.engine(response.instrument_id)
+        texts = self.channel.texts(self.runtime, engine.instrument, response.language)
+        parts = [prefix] if prefix else []
+        if turn.intent == "language":
+            parts.append(texts.language_switched())
+        elif turn.intent == "help":
+            parts.append(texts.help())
+        if turn.error is not None:
+            parts.append(texts.error(turn.error))
+        answered, remaining = engine.progress(response)
+        notes = () if turn.error is not None else turn.notes
+        parts.append(texts.question(turn.question, number=answered + 1, total=answered + remaining, notes=notes))
+        return self.enqueue(response.respondent_id, "\n".join(parts), kind="question", key=key,
+                            response_id=response.id, instrument_id=response.instrument_id,
+                            language=response.language)
+
+    def start(self, respondent_id: str, instrument_id: str, language: str, *, key: str,
+              queue: str = QUEUE_CONVERSATION, synthetic: bool = False) -> str | None:
+        """Open an interview and queue its invitation; the response id (``None`` if ``key`` was queued)."""
+        if self.sms.existing_keys(queue, [key]):
+            return None
+        turn = self.interviewer.start(instrument_id, channel=NAME, language=language, respondent_id=respondent_id,
+                                      synthetic=synthetic)
+        response = turn.response
+        engine = self.interviewer.engine(instrument_id)
+        answered, remaining = engine.progress(response)
+        texts = self.channel.texts(self.runtime, engine.instrument, response.language)
+        if turn.question is None:
+            body = texts.closing([], max_segments=self.channel.settings.max_closing_segments)
+        else:
+            body = texts.invitation(turn.question, number=answered + 1, total=answered + remaining, notes=turn.notes)
+        queued = self.enqueue(respondent_id, body, kind="invitation", key=key, response_id=response.id,
+                              instrument_id=instrument_id, language=response.language, queue=queue)
+        if not queued:  # another process queued the same invitation a moment ago
+            self.store.delete_response(response.id)
+            return None
+        return response.id
+
+    def enqueue(self, respondent_id: str | None, body: str, *, kind: str, key: str, language: str,
+                response_id: str | None = None, instrument_id: str | None = None,
+                queue: str = QUEUE_CONVERSATION, not_before: dt.datetime | None = None) -> bool:
+        """Put a text in the outbox (idempotent on ``key``); the address is looked up when sending."""
+        body = prepare(body)
+        info = measure(body)
+        payload = {"body": body, "kind": kind, "language": language, "response_id": response_id,
+                   "instrument_id": instrument_id, "segments": info.segments, "encoding": info.encoding}
+        return self.store.enqueue(queue, key, payload, respondent_id=respondent_id, not_before=not_before)
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    def _instrument(self, response: Any) -> Any:
+        return self.interviewer.engine(response.instrument_id).instrument
+
+    def _language(self, respondent_id: str) -> str:
+        record = self.store.respondent(respondent_id)
+        return (record.language if record is not None and record.language else
+                self.runtime.settings.default_language)
+
+    def _texts_for_language(self, language: str) -> Any:
+        """Texts for messages that belong to no instrument (opt-out, no survey)."""
+        return self.channel.texts(self.runtime, None, language)

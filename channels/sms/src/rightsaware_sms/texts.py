@@ -1,0 +1,156 @@
+"""The texts the SMS channel sends, in the respondent's language, ready for :func:`segments.prepare`.
+
+A question is its short SMS wording (``sms_label``, else the label), numbered options and a
+short instruction where one is needed; the invitation adds who is asking, how to stop, and
+an offer of the instrument's other languages, each written in that language. Keywords
+(STOP, HELP, BACK, SKIP) are the ones the core vocabulary recognises, as the locale's
+catalog spells them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rightsaware.i18n import language_name, localize
+from rightsaware.text import truncate
+from rightsaware.vocabulary import keyword
+
+from .messages import sms_messages
+from .segments import measure, prepare
+
+#: The word each language is switched to with: its own name, written so it stays GSM-7
+#: (a capital À would make every Gaelic message UCS-2; the lower-case à does not).
+SWITCH_KEYWORDS = {"en": "English", "cy": "Cymraeg", "gd": "Gàidhlig"}
+
+
+class Texts:
+    """Builds every message for one instrument (or none: opt-out, no survey) in one language."""
+
+    def __init__(self, runtime: Any, instrument: Any | None, language: str, *, sender_name: str = "") -> None:
+        self.runtime = runtime
+        self.instrument = instrument
+        self.language = language
+        self.sender_name = sender_name
+        self.core = runtime.messages(language)
+        self.m = sms_messages(runtime, language)
+        self.text = localize(instrument, self.core) if instrument is not None else None
+
+    def kw(self, kind: str) -> str:
+        return keyword(kind, self.core)
+
+    # --- questions -------------------------------------------------------------------------
+
+    def question(self, question: Any, *, number: int | None = None, total: int | None = None,
+                 notes: Sequence[Any] = ()) -> str:
+        """Notes first, then ``2/5 Label``, the options and an instruction."""
+        _ = self.m._
+        lines = [self.text.sms_label(note) for note in notes]
+        label = self.text.sms_label(question)
+        if number is not None and total:
+            label = f"{number}/{total} {label}"
+        lines.append(label)
+        choices = self.instrument.choices_for(question)
+        for index, choice in enumerate(choices, start=1):
+            lines.append(f"{index}) {self.text.choice_sms_label(question, choice)}")
+        kind = question.kind
+        if kind == "select_multiple":
+            lines.append(_("Reply with one or more numbers, for example 1 3."))
+        elif kind == "date":
+            lines.append(_("Reply with a date as day/month/year, for example 31/12/1990."))
+        if not question.required:
+            lines.append(_("Or reply {skip} to leave it out.", skip=self.kw("skip")))
+        return "\n".join(lines)
+
+    def invitation(self, question: Any, *, number: int, total: int, notes: Sequence[Any] = ()) -> str:
+        """The first text: who asks, how to stop, other languages, then the first question."""
+        intro = self.m.ngettext(
+            "{title}: {n} short question by text. Reply with the number of your answer. Reply {stop} at any time to stop.",
+            "{title}: {n} short questions by text. Reply with the number of your answer. Reply {stop} at any time to stop.",
+            total, title=self.text.title(), stop=self.kw("stop"),
+        )
+        if self.sender_name:
+            intro = f"{self.sender_name}: {intro}"
+        return "\n".join([intro, *self.language_offers(), self.question(question, number=number, total=total, notes=notes)])
+
+    def language_offers(self) -> list[str]:
+        """For each other language of the instrument, an offer written in that language."""
+        offers = []
+        for other in self.instrument.languages:
+            if other == self.language or other not in self.runtime.translator.languages:
+                continue
+            m = sms_messages(self.runtime, other)
+            offers.append(m._("{language}? Reply {keyword}.", language=language_name(other),
+                              keyword=SWITCH_KEYWORDS.get(other, other)))
+        return offers
+
+    def reminder(self, question: Any, *, number: int, total: int) -> str:
+        intro = self.m._("Reminder: {title}. You can still answer. Reply {stop} to stop texts.",
+                         title=self.text.title(), stop=self.kw("stop"))
+        return "\n".join([intro, self.question(question, number=number, total=total)])
+
+    # --- replies ---------------------------------------------------------------------------
+
+    def error(self, error: Any) -> str:
+        """A short hint for a reply that was not understood or not allowed."""
+        if error.custom:
+            custom = self.text.constraint_message(self.instrument.question(error.question))
+            if custom:
+                return custom
+        return self.core._(error.message, **error.params)
+
+    def help(self) -> str:
+        return self.m._(
+            "Reply with the number or the words of your answer. {back}: the question before. "
+            "{skip}: leave out a question you need not answer. {stop}: no more texts.",
+            back=self.kw("back"), skip=self.kw("skip"), stop=self.kw("stop"),
+        )
+
+    def language_switched(self) -> str:
+        return self.m._("OK, we will carry on in English.")
+
+    def cannot_skip(self) -> str:
+        return self.m._("This question needs an answer.")
+
+    def opted_out(self) -> str:
+        return self.m._("You will get no more texts from us. To get them again, reply {start}.",
+                        start=self.kw("start"))
+
+    def opted_in(self) -> str:
+        return self.m._("Thank you: you can get our texts again.")
+
+    def no_survey(self) -> str:
+        return self.m._("Thank you for your message. There is no survey open for you at the moment.")
+
+    def closing(self, referrals: Sequence[str], *, max_segments: int) -> str:
+        """Thanks, then as many referral lines as fit in ``max_segments``."""
+        thanks = self.m._("Thank you! Your answers have been saved.")
+        if not referrals:
+            return thanks
+        heading = self.m._("Help is available from:")
+        lines = [thanks, heading]
+        for line in referrals:
+            candidate = "\n".join([*lines, line])
+            if measure(prepare(candidate)).segments <= max_segments:
+                lines.append(line)
+                continue
+            room = _room_left(lines, max_segments)
+            if room > 20:
+                lines.append(truncate(line, room, self.language))
+            break
+        if len(lines) == 2:
+            return thanks
+        return "\n".join(lines)
+
+
+def _room_left(lines: list[str], max_segments: int) -> int:
+    """Roughly how many more characters fit, measured in the encoding the text already needs."""
+    base = prepare("\n".join(lines)) + "\n"
+    low, high = 0, 1600
+    while low < high:
+        middle = (low + high + 1) // 2
+        if measure(base + "x" * middle).segments <= max_segments:
+            low = middle
+        else:
+            high = middle - 1
+    return low
