@@ -1,0 +1,78 @@
+"""The respondent's session: a signed cookie naming their responses and their CSRF secret.
+
+Nothing personal is kept in the cookie: only the id of the response being answered for
+each instrument and a random CSRF secret. It is signed (not encrypted) with the web
+channel's key, ``HttpOnly``, ``SameSite=Lax`` and ``Secure`` over HTTPS. In embed mode
+(inside another site's ``<iframe>``) it is ``SameSite=None; Secure; Partitioned`` so that
+browsers that partition third-party cookies (CHIPS) still keep it for that site.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .config import WebConfig
+from .tokens import Tokens
+
+COOKIE = "rightsaware_web"
+MAX_RESPONSES = 8  # instruments remembered at once; the oldest is forgotten first
+
+
+class Session:
+    """One browser's session, loaded from (and written back to) the cookie."""
+
+    def __init__(self, data: dict[str, Any] | None, *, fresh: bool) -> None:
+        data = data or {}
+        responses = data.get("r")
+        self.responses: dict[str, str] = (
+            {str(k): str(v) for k, v in responses.items()} if isinstance(responses, dict) else {}
+        )
+        csrf = data.get("c")
+        self.csrf: str = csrf if isinstance(csrf, str) and len(csrf) >= 16 else secrets.token_urlsafe(24)
+        self.fresh = fresh  # no valid cookie came with the request
+        self.changed = fresh
+
+    @classmethod
+    def load(cls, request: Request, tokens: Tokens, config: WebConfig) -> Session:
+        raw = request.cookies.get(COOKIE)
+        data = tokens.load_session(raw, max_age=config.session_hours * 3600) if raw else None
+        return cls(data, fresh=data is None)
+
+    # -- responses ---------------------------------------------------------------------
+    def response_for(self, instrument_id: str) -> str | None:
+        return self.responses.get(instrument_id)
+
+    def set_response(self, instrument_id: str, response_id: str) -> None:
+        self.responses.pop(instrument_id, None)
+        self.responses[instrument_id] = response_id
+        while len(self.responses) > MAX_RESPONSES:
+            self.responses.pop(next(iter(self.responses)))
+        self.changed = True
+
+    def forget(self, instrument_id: str) -> None:
+        if self.responses.pop(instrument_id, None) is not None:
+            self.changed = True
+
+    # -- CSRF --------------------------------------------------------------------------
+    def check_csrf(self, submitted: Any) -> bool:
+        """Whether a form's ``csrf_token`` matches this (already existing) session."""
+        if self.fresh or not isinstance(submitted, str):
+            return False
+        return hmac.compare_digest(submitted.encode(), self.csrf.encode())
+
+    # -- writing -----------------------------------------------------------------------
+    def save(self, request: Request, response: Response, tokens: Tokens, config: WebConfig, *, embed: bool) -> None:
+        """Write the cookie (every time: its signature's age is the idle timeout)."""
+        secure = config.secure_cookies if config.secure_cookies is not None else request.url.scheme == "https"
+        value = tokens.dump_session({"r": self.responses, "c": self.csrf})
+        path = (request.scope.get("root_path") or "").rstrip("/") + "/"
+        if embed:
+            response.set_cookie(COOKIE, value, path=path, httponly=True, secure=True, samesite="none",
+                                partitioned=True)
+        else:
+            response.set_cookie(COOKIE, value, path=path, httponly=True, secure=secure, samesite="lax")

@@ -1,0 +1,218 @@
+"""What every web page shares: the runtime, signing, templates per language, URLs, languages.
+
+:class:`Site` is built once per app. Jinja2 has one environment per language (the
+gettext callables are bound to that language, so rendering needs no shared mutable
+state and is safe in the thread pool). Templates are autoescaped; every text shown is a
+plain string, escaped as a whole, so a Welsh or Gaelic translation can never inject
+markup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
+
+import jinja2
+from rightsaware.errors import CatalogError, NotFound, RightsawareError
+from rightsaware.i18n import bilingual_order, install_jinja, language_name, localize, negotiate, normalize_language
+from rightsaware.interview import Interviewer
+from rightsaware.settings import ensure_secret_key
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from .config import WebConfig
+from .guard import content_security_policy
+from .i18n import DOMAIN, LOCALES_DIR, page_messages
+from .session import Session
+from .tokens import Tokens
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+CHANNEL = "web"
+
+
+class Site:
+    """Shared state and helpers of the respondent pages and the JSON API."""
+
+    def __init__(self, runtime: Any, config: WebConfig) -> None:
+        self.runtime = runtime
+        self.config = config
+        self.tokens = Tokens(ensure_secret_key(runtime.settings))
+        self.interviewer = Interviewer(runtime)
+        translator = runtime.translator
+        if not translator.has_domain(DOMAIN):
+            translator.add_domain(DOMAIN, LOCALES_DIR)
+        self.languages = tuple(translator.languages)
+        self._environments: dict[str, jinja2.Environment] = {}
+        self._instruments: dict[str, Any] = {}
+        css = (STATIC_DIR / "web.css").read_bytes()
+        self.css_version = hashlib.sha256(css).hexdigest()[:12]
+
+    # -- instruments and languages ---------------------------------------------------------
+    def instrument(self, instrument_id: str) -> Any:
+        """The instrument (its catalogs loaded once); NotFound if there is none."""
+        instrument = self._instruments.get(instrument_id)
+        if instrument is None:
+            instrument = self.runtime.instrument(instrument_id)
+            self._instruments[instrument_id] = instrument
+        return instrument
+
+    def available(self, instrument: Any | None = None) -> tuple[str, ...]:
+        """Languages offered (the instrument's and the deployment's), Welsh or Gaelic first."""
+        codes = [code for code in self.languages if instrument is None or code in instrument.languages]
+        if not codes:
+            codes = [instrument.languages[0]] if instrument is not None else ["en"]
+        return bilingual_order(codes, self.runtime.settings.bilingual_order)
+
+    def requested_language(self, request: Request, available: tuple[str, ...]) -> str | None:
+        """A valid ``?lang=`` the page offers, else ``None``."""
+        value = request.query_params.get("lang")
+        if not value:
+            return None
+        try:
+            code = normalize_language(value)
+        except RightsawareError:
+            return None
+        return code if code in available else None
+
+    def page_language(self, request: Request, available: tuple[str, ...], preferred: str | None = None) -> str:
+        """``?lang=``, then the response's language, the ``lang`` cookie, Accept-Language, the default."""
+        requested = self.requested_language(request, available)
+        if requested:
+            return requested
+        if preferred in available:
+            return preferred
+        cookie = request.cookies.get("lang")
+        if cookie:
+            try:
+                code = normalize_language(cookie)
+            except RightsawareError:
+                code = None
+            if code in available:
+                return code
+        negotiated = negotiate(request.headers.get("accept-language"), available)
+        if negotiated:
+            return negotiated
+        default = self.runtime.settings.default_language
+        return default if default in available else available[0]
+
+    @staticmethod
+    def language_name(code: str) -> str:
+        """The language's own name: Cymraeg, Gàidhlig, English."""
+        return language_name(code)
+
+    def messages(self, language: str) -> Any:
+        return page_messages(self.runtime, language)
+
+    def text(self, instrument: Any, language: str) -> Any:
+        """The instrument's text in ``language`` (``rightsaware.extract.LocalizedText``)."""
+        return localize(instrument, self.runtime.messages(language))
+
+    # -- templates -------------------------------------------------------------------------
+    def environment(self, language: str) -> jinja2.Environment:
+        env = self._environments.get(language)
+        if env is None:
+            env = jinja2.Environment(
+                loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+                autoescape=True,
+                extensions=["jinja2.ext.i18n"],
+                trim_blocks=True,
+                lstrip_blocks=True,
+            )
+            install_jinja(env, self.messages(language))
+            env.globals["language_name"] = language_name
+            self._environments[language] = env
+        return env
+
+    def render(self, request: Request, template: str, language: str, *, status: int = 200, embed: bool = False,
+               session: Session | None = None, switcher_languages: tuple[str, ...] | None = None,
+               **context: Any) -> HTMLResponse:
+        """Render a page with the shared chrome (language switcher, stylesheet, headers)."""
+        languages = switcher_languages or self.available()
+        context.setdefault("service_name", self.messages(language)._("Have your say"))
+        html = self.environment(language).get_template(template).render(
+            lang=language,
+            embed=embed,
+            css_url=self.url(request, "/web-static/web.css", v=self.css_version),
+            switcher=self.switcher(request, language, languages),
+            **context,
+        )
+        response = HTMLResponse(html, status_code=status)
+        self.frame_headers(response, embed)
+        if session is not None:
+            session.save(request, response, self.tokens, self.config, embed=embed)
+        return response
+
+    def frame_headers(self, response: Response, embed: bool) -> None:
+        if embed:
+            response.headers["content-security-policy"] = content_security_policy(self.config.frame_ancestors)
+        else:
+            response.headers["content-security-policy"] = content_security_policy()
+            response.headers["x-frame-options"] = "DENY"
+
+    def switcher(self, request: Request, current: str, languages: tuple[str, ...]) -> list[dict[str, Any]]:
+        """Links to this same page in every other language (progress and answers are kept)."""
+        items = []
+        for code in languages:
+            params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"] + [("lang", code)]
+            items.append({
+                "code": code,
+                "name": language_name(code),
+                "current": code == current,
+                "href": request.url.path + "?" + urlencode(params),
+            })
+        return items
+
+    # -- URLs --------------------------------------------------------------------------------
+    @staticmethod
+    def url(request: Request, path: str, **query: Any) -> str:
+        """A path inside this app (wherever it is mounted) with a query string."""
+        base = (request.scope.get("root_path") or "").rstrip("/")
+        params = {k: v for k, v in query.items() if v not in (None, False, "")}
+        return base + path + ("?" + urlencode(params) if params else "")
+
+    def survey_url(self, request: Request, instrument_id: str, page: str = "", *, embed: bool = False,
+                   **query: Any) -> str:
+        path = "/s/" + quote(instrument_id, safe="")
+        if page:
+            path += "/" + page
+        return self.url(request, path, embed="1" if embed else None, **query)
+
+    def absolute(self, request: Request, path: str) -> str:
+        """An absolute URL for a path of this app: the public URL's origin if one is set."""
+        public = self.runtime.settings.public_url
+        if public:
+            parts = urlsplit(public)
+            return f"{parts.scheme}://{parts.netloc}{path}"
+        return f"{request.url.scheme}://{request.url.netloc}{path}"
+
+    def redirect(self, url: str, session: Session | None = None, request: Request | None = None,
+                 embed: bool = False) -> RedirectResponse:
+        response = RedirectResponse(url, status_code=303)
+        if session is not None and request is not None:
+            session.save(request, response, self.tokens, self.config, embed=embed)
+        return response
+
+    # -- links -------------------------------------------------------------------------------
+    def resume_token(self, response_id: str) -> tuple[str, int]:
+        expires = int(time.time()) + self.config.resume_days * 86400
+        return self.tokens.resume(response_id, expires), expires
+
+    @staticmethod
+    def nonce() -> str:
+        return secrets.token_urlsafe(16)
+
+
+def is_embed(request: Request) -> bool:
+    return request.query_params.get("embed") == "1"
+
+
+def load_instrument_or_none(site: Site, instrument_id: str) -> Any | None:
+    try:
+        return site.instrument(instrument_id)
+    except (NotFound, CatalogError):
+        return None
