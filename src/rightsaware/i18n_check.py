@@ -335,12 +335,6 @@ def check_domain(domain: Domain, *, stale: bool = True, msgfmt: bool = True) -> 
                 problems.append(Problem(str(path), None, _("missing: run rightsaware i18n update")))
             continue
         text = path.read_text(encoding="utf-8")
-        try:
-            catalog = read_po(io.BytesIO(text.encode("utf-8")), locale=language, domain=domain.name,
-                              abort_invalid=True)
-        except PoFileError as exc:
-            problems.append(Problem(str(path), exc.lineno + 1, str(exc).rsplit(" on ", 1)[0]))
-            continue
         fields, fuzzy_header = _header(text)
         expected = str(get_plural(language))
         found, line = fields.get("Plural-Forms", (None, None))
@@ -351,6 +345,12 @@ def check_domain(domain: Domain, *, stale: bool = True, msgfmt: bool = True) -> 
         if fuzzy_header:
             problems.append(Problem(str(path), 1, _("the whole file is marked fuzzy; remove '#, fuzzy' "
                                                     "from the header once it is reviewed")))
+        try:
+            catalog = read_po(io.BytesIO(text.encode("utf-8")), locale=language, domain=domain.name,
+                              abort_invalid=True)
+        except PoFileError as exc:
+            problems.append(Problem(str(path), exc.lineno + 1, str(exc).rsplit(" on ", 1)[0]))
+            continue
         problems += _check_messages(domain, language, catalog, str(path))
         if template is not None:
             known = {(m.id if isinstance(m.id, str) else m.id[0], m.context) for m in list(template)[1:]}

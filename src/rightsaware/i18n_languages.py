@@ -66,6 +66,8 @@ def normalize_language(value: object) -> str:
     if by_name is not None:
         return by_name
     candidate = text.split(".", 1)[0].split("@", 1)[0].replace("-", "_")
+    if candidate.upper() in ("C", "POSIX"):  # Babel reads these as en_US_POSIX
+        raise _unknown(value)
     try:
         language = Locale.parse(candidate).language
     except Exception:  # noqa: BLE001 - ValueError, or Babel's own UnknownLocaleError
