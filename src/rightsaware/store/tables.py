@@ -1,0 +1,218 @@
+"""The store's tables as SQLAlchemy Core ``Table`` objects, for the store and for SQL reports.
+
+Answers are language-neutral: choice codes, numbers, dates. Each answer is one row of
+``answers`` (``value_text`` holds the canonical text of the value, ``value_num`` its
+number); a multiple-choice answer also has one row per chosen code in ``answer_choices``,
+so counting is a ``GROUP BY`` at any size. Free text longer than
+:data:`VALUE_TEXT_LIMIT` characters is kept in ``value_long`` so that the
+``(question, value_text)`` index stays small.
+
+Personal data lives only in ``respondent_contacts.address`` (encrypted) and in the
+encrypted ``outbox.payload`` and ``outbox.error``. Times are timezone-aware UTC.
+
+Any change here needs a new Alembic migration in ``migrations/versions`` (a test
+compares this metadata with the migrated database).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Double,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+VALUE_TEXT_LIMIT = 500
+ID = 128  # length of ids: responses, respondents (64 hex), organisations
+NAME = 200  # length of question names and choice codes
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime in every database (SQLite stores naive UTC text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # noqa: ANN001, ANN201 - SQLAlchemy API
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("Times given to the store must be timezone-aware (UTC).")
+        value = value.astimezone(dt.timezone.utc)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):  # noqa: ANN001, ANN201 - SQLAlchemy API
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc)
+
+
+def _now_column(name: str, *, nullable: bool = False) -> Column:
+    return Column(name, UTCDateTime(), nullable=nullable)
+
+
+instruments = Table(
+    "instruments",
+    metadata,
+    Column("instrument_id", String(ID), nullable=False),
+    Column("version", String(ID), nullable=False),
+    Column("content_hash", String(ID), nullable=False),
+    _now_column("first_seen_at"),
+    _now_column("updated_at"),
+    PrimaryKeyConstraint("instrument_id", "version"),
+)
+
+respondents = Table(
+    "respondents",
+    metadata,
+    Column("id", String(ID), primary_key=True),  # HMAC-SHA256 hex of the normalised contact
+    Column("language", String(35)),  # the respondent's explicit choice
+    _now_column("created_at"),
+    _now_column("updated_at"),
+    _now_column("erased_at", nullable=True),
+)
+
+respondent_contacts = Table(
+    "respondent_contacts",
+    metadata,
+    Column("respondent_id", String(ID), ForeignKey("respondents.id", ondelete="CASCADE"), nullable=False),
+    Column("channel", String(64), nullable=False),
+    Column("address", LargeBinary()),  # encrypted; NULL once erased (an opt-out is kept)
+    Column("opted_out", Boolean(), nullable=False),
+    _now_column("created_at"),
+    _now_column("updated_at"),
+    PrimaryKeyConstraint("respondent_id", "channel"),
+)
+
+responses = Table(
+    "responses",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("instrument_id", String(ID), nullable=False),
+    Column("instrument_version", String(ID), nullable=False),
+    Column("instrument_hash", String(ID), nullable=False),
+    Column("channel", String(64), nullable=False),
+    Column("language", String(35), nullable=False),
+    Column("respondent_id", String(ID), ForeignKey("respondents.id", ondelete="SET NULL")),
+    Column("status", String(16), nullable=False),
+    Column("history", Text(), nullable=False),  # JSON list of question names
+    Column("seen_notes", Text(), nullable=False),  # JSON list of note names
+    Column("revision", Integer(), nullable=False),
+    _now_column("started_at"),
+    _now_column("updated_at"),
+    _now_column("completed_at", nullable=True),
+    Column("synthetic", Boolean(), nullable=False),
+    Index(None, "instrument_id", "status"),
+    Index(None, "instrument_id", "instrument_version"),
+    Index(None, "respondent_id", "status"),
+)
+
+answers = Table(
+    "answers",
+    metadata,
+    Column("response_id", String(ID), ForeignKey("responses.id", ondelete="CASCADE"), nullable=False),
+    Column("question", String(NAME), nullable=False),
+    # text | int | decimal | date | choices | none: how to read value_text back
+    Column("value_kind", String(16), nullable=False),
+    Column("value_text", Text()),  # canonical text; choices as a JSON list
+    Column("value_num", Double()),  # int and decimal answers, for AVG/SUM in SQL
+    Column("value_long", Text()),  # free text longer than VALUE_TEXT_LIMIT
+    Column("language", String(35), nullable=False),
+    Column("channel", String(64), nullable=False),
+    _now_column("answered_at"),
+    Column("skipped", Boolean(), nullable=False),
+    PrimaryKeyConstraint("response_id", "question"),
+    Index(None, "question", "value_text"),
+)
+
+answer_choices = Table(
+    "answer_choices",
+    metadata,
+    Column("response_id", String(ID), nullable=False),
+    Column("question", String(NAME), nullable=False),
+    Column("choice", String(NAME), nullable=False),
+    PrimaryKeyConstraint("response_id", "question", "choice"),
+    ForeignKeyConstraint(
+        ["response_id", "question"],
+        ["answers.response_id", "answers.question"],
+        ondelete="CASCADE",
+    ),
+    Index(None, "question", "choice"),
+)
+
+processed_events = Table(
+    "processed_events",
+    metadata,
+    Column("channel", String(64), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("kind", String(32), nullable=False),
+    _now_column("processed_at"),
+    PrimaryKeyConstraint("channel", "key"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=True),
+    Column("channel", String(64), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("payload", LargeBinary(), nullable=False),  # encrypted JSON
+    Column("respondent_id", String(ID), ForeignKey("respondents.id", ondelete="CASCADE")),
+    # queued | sending | sent | failed | unknown
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer(), nullable=False),
+    Column("provider_id", String(255)),
+    Column("error_code", String(64)),
+    Column("error", LargeBinary()),  # encrypted: provider messages may quote the address
+    _now_column("not_before", nullable=True),
+    _now_column("lease_until", nullable=True),
+    _now_column("created_at"),
+    _now_column("updated_at"),
+    UniqueConstraint("channel", "key"),
+    Index(None, "channel", "status", "not_before"),
+    Index(None, "respondent_id"),
+)
+
+referrals = Table(
+    "referrals",
+    metadata,
+    Column("response_id", String(ID), ForeignKey("responses.id", ondelete="CASCADE"), nullable=False),
+    Column("organisation_id", String(ID), nullable=False),
+    Column("topic", String(NAME), nullable=False),
+    Column("channel", String(64), nullable=False),
+    Column("language", String(35), nullable=False),
+    Column("share_contact", Boolean(), nullable=False),
+    _now_column("created_at"),
+    PrimaryKeyConstraint("response_id", "organisation_id"),
+)
+
+OUTBOX_STATUSES = ("queued", "sending", "sent", "failed", "unknown")
