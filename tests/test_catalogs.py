@@ -101,6 +101,18 @@ def test_a_complete_domain_passes_and_translates(channel: Domain) -> None:
     assert translator.messages("gd").domain("chan").ngettext("{n} year", "{n} years", 12) == "12 bhliadhna"
 
 
+def test_templates_are_extracted_with_jinja2_s_extractor(tmp_path: Path) -> None:
+    folder = tmp_path / "src" / "pkg" / "templates"
+    folder.mkdir(parents=True)
+    (folder / "page.html").write_text(
+        "<h1>{{ _('Your answers') }}</h1>{% trans count=n %}{{ count }} answer{% pluralize %}"
+        "{{ count }} answers{% endtrans %}", encoding="utf-8")
+    catalog = i18n_check.build_template(channel_domain("pkg", tmp_path / "locales"))
+    ids = [m.id for m in list(catalog)[1:]]
+    assert "Your answers" in ids
+    assert ("%(count)s answer", "%(count)s answers") in ids  # Jinja's own msgids, never hand-written
+
+
 def test_update_is_quiet_when_nothing_changed(channel: Domain) -> None:
     assert update(channel) == []  # only dates would differ: files are left alone
 

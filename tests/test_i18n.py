@@ -46,6 +46,15 @@ def test_core_catalogs_are_found_in_the_source_tree() -> None:
     assert (folder / "cy" / "LC_MESSAGES" / "rightsaware.po").is_file()
 
 
+def test_core_catalogs_are_found_in_an_installed_wheel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The wheel force-includes locales/ as rightsaware/locales.
+    from rightsaware import i18n
+
+    (tmp_path / "locales" / "cy").mkdir(parents=True)
+    monkeypatch.setattr(i18n.resources, "files", lambda package: tmp_path)
+    assert core_locales_dir() == tmp_path / "locales"
+
+
 def test_a_known_message_comes_back_in_welsh_and_gaelic() -> None:
     translator = Translator.with_core()
     for language in ("cy", "gd"):
@@ -132,7 +141,7 @@ def test_a_declared_language_without_a_catalog_is_an_error(tmp_path: Path) -> No
     assert "rightsaware i18n update" in str(caught.value)
     # Without gd, and without an English catalog (English is the source), it loads.
     welsh_only = Translator(("en", "cy"))
-    welsh_only.add_domain("sms", tmp_path)
+    welsh_only.add_domain("sms", tmp_path, tmp_path / "src")  # a hook may pass its sources too
     assert welsh_only.messages("cy").domain("sms")._("Hello") == "Helo"
     assert welsh_only.messages("en").domain("sms")._("Hello") == "Hello"
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rightsaware.text import (capitalize_first, fold, letters, nfc, reply_key, sort_key,
                               strip_accents, truncate)
@@ -122,3 +124,13 @@ def test_sort_is_case_insensitive_then_stable_on_case() -> None:
     assert _welsh_sorted(["Bangor", "abertawe"]) == ["abertawe", "Bangor"]
     assert sorted(["Ìle", "Inbhir Nis", "Arainn"], key=lambda w: sort_key(w, "gd")) == [
         "Arainn", "Ìle", "Inbhir Nis"]
+
+
+@given(st.text())
+def test_keys_are_idempotent_and_nfc(text: str) -> None:
+    assert nfc(nfc(text)) == nfc(text)
+    assert fold(fold(text)) == fold(text)
+    assert reply_key(reply_key(text)) == reply_key(text)
+    assert unicodedata.is_normalized("NFC", fold(text))
+    assert fold(nfd(text)) == fold(text)
+    assert reply_key(nfd(text)) == reply_key(text)

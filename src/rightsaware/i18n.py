@@ -188,10 +188,13 @@ class Translator:
         translator.add_domain(CORE_DOMAIN, core_locales_dir())
         return translator
 
-    def add_domain(self, domain: str, locales_dir: Any, *, languages: Any = None) -> None:
+    def add_domain(self, domain: str, locales_dir: Any, source_dir: Any = None, *,
+                   languages: Any = None) -> None:
         """Load ``domain``'s catalogs for every language (``languages`` or the translator's).
 
         Every language except English must have its ``.po`` file, else CatalogError.
+        ``source_dir`` (where the domain's sources are) is only used by ``rightsaware i18n``,
+        so a ``register_message_catalogs`` hook may pass it to either.
         """
         if isinstance(locales_dir, str):
             locales_dir = Path(locales_dir)
