@@ -21,6 +21,7 @@ from .errors import ConfigError
 
 SETTINGS_FILE = "rightsaware.toml"
 ENV_PREFIX = "RIGHTSAWARE_"
+BILINGUAL_ORDERS = ("welsh_first", "gaelic_first", "english_first")
 
 
 @frozen(kw_only=True)
@@ -37,7 +38,7 @@ class Settings:
     instruments_dir: str = ""  # extra instrument files (*.toml) besides the built-in ones
     languages: tuple[str, ...] = field(default=("en", "cy", "gd"), converter=tuple)
     default_language: str = "en"
-    bilingual_order: str = "welsh_first"  # or english_first
+    bilingual_order: str = "welsh_first"  # Celtic language first; or gaelic_first, english_first
     suppression_threshold: int = 10
     log_level: str = "INFO"
 
@@ -91,8 +92,8 @@ def load_settings(path: str | Path | None = None, environ: dict[str, str] | None
     settings = settings.with_overrides(**overrides)
     if not 3 <= settings.suppression_threshold:
         raise ConfigError("suppression_threshold may not be below 3: small counts could identify people")
-    if settings.bilingual_order not in ("welsh_first", "english_first"):
-        raise ConfigError("bilingual_order must be 'welsh_first' or 'english_first'")
+    if settings.bilingual_order not in BILINGUAL_ORDERS:
+        raise ConfigError(f"bilingual_order must be one of: {', '.join(BILINGUAL_ORDERS)}")
     return settings
 
 
