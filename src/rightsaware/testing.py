@@ -146,6 +146,27 @@ def require_or_skip(available: bool, what: str) -> None:
     pytest.skip(f"{what} is not available")
 
 
+@pytest.fixture(scope="session")
+def postgresql_server():
+    """One throwaway PostgreSQL server for the test session (:mod:`rightsaware.pgserver`).
+
+    Skipped when PostgreSQL is not installed, except under ``RIGHTSAWARE_REQUIRE_ALL=1``.
+    """
+    from .pgserver import PostgresUnavailable, running_postgres
+
+    try:
+        context = running_postgres()
+        server = context.__enter__()
+    except PostgresUnavailable as exc:
+        require_or_skip(False, str(exc))
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield server
+    finally:
+        context.__exit__(None, None, None)
+
+
 class FakeChannel:
     """A channel that keeps what it delivers in memory; for core tests and examples."""
 
