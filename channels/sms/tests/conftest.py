@@ -62,18 +62,38 @@ def client(app):
         yield test_client
 
 
-def signed(form: dict[str, str], path: str, *, token: str | None = None, url: str | None = None) -> dict[str, Any]:
-    """Keyword arguments for ``client.post`` with Twilio's signature over the public URL."""
-    from rightsaware_sms.fake_twilio import TOKEN
-    from rightsaware_sms.gateway import compute_signature
+@pytest.fixture
+def service(sms_runtime, sms_channel):
+    from rightsaware_sms.webhooks import SmsService
 
-    signature = compute_signature(token or TOKEN, url or PUBLIC_URL + path, form)
-    return {"data": form, "headers": {"X-Twilio-Signature": signature}}
+    return SmsService(sms_runtime, sms_channel)
 
 
-def inbound_form(sender: str, body: str, sid: str, **extra: str) -> dict[str, str]:
-    form = {"MessageSid": sid, "SmsSid": sid, "SmsMessageSid": sid, "AccountSid": "AC" + "0" * 31 + "1",
-            "From": sender, "To": "+447700900001", "Body": body, "NumMedia": "0", "NumSegments": "1",
-            "SmsStatus": "received", "ApiVersion": "2010-04-01", "FromCity": "", "FromCountry": "GB"}
-    form.update(extra)
-    return form
+@pytest.fixture
+def invite(sms_runtime, service):
+    """``invite(number, language)``: start the sample interview by text; returns the respondent id."""
+
+    def start(number: str, language: str = "en", instrument: str = "sample") -> str:
+        respondent_id = sms_runtime.store.ensure_respondent("sms", number)
+        service.conversations.start(respondent_id, instrument, language, key=f"test-invite:{respondent_id}")
+        service.send_now(respondent_id)
+        return respondent_id
+
+    return start
+
+
+@pytest.fixture
+def text(client):
+    """``text(number, body, sid=None, **extra)``: post a signed inbound text; returns the response."""
+    import itertools
+
+    from rightsaware_sms.fake_twilio import inbound_form, signed_post
+
+    counter = itertools.count(1)
+
+    def post(number: str, body: str, sid: str | None = None, **extra: str):
+        sid = sid or f"SM{next(counter):032x}"
+        return client.post("/sms/inbound", **signed_post(inbound_form(number, body, sid, **extra),
+                                                         PUBLIC_URL + "/sms/inbound"))
+
+    return post

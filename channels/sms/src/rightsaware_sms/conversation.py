@@ -201,7 +201,7 @@ class Conversations:
         if turn.error is not None:
             parts.append(texts.error(turn.error))
         answered, remaining = engine.progress(response)
-        notes = () if turn.error is not None else turn.notes
+        notes = () if turn.error is not None or prefix or turn.intent == "help" else turn.notes
         parts.append(texts.question(turn.question, number=answered + 1, total=answered + remaining, notes=notes))
         return self.enqueue(response.respondent_id, "\n".join(parts), kind="question", key=key,
                             response_id=response.id, instrument_id=response.instrument_id,

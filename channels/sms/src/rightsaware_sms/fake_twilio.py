@@ -231,6 +231,20 @@ class FakeTwilio:
         return server, f"http://{host}:{server.server_address[1]}"
 
 
+def inbound_form(sender: str, body: str, sid: str, *, to: str = FROM, **extra: str) -> dict[str, str]:
+    """The form of Twilio's inbound-message webhook (with the blank fields Twilio sends)."""
+    form = {"MessageSid": sid, "SmsSid": sid, "SmsMessageSid": sid, "AccountSid": ACCOUNT, "From": sender,
+            "To": to, "Body": body, "NumMedia": "0", "NumSegments": "1", "SmsStatus": "received",
+            "ApiVersion": "2010-04-01", "FromCity": "", "FromState": "", "FromZip": "", "FromCountry": "GB"}
+    form.update(extra)
+    return form
+
+
+def signed_post(form: Mapping[str, str], url: str, *, token: str = TOKEN) -> dict[str, Any]:
+    """Keyword arguments for an HTTP client's ``post``: the form and its ``X-Twilio-Signature``."""
+    return {"data": dict(form), "headers": {"X-Twilio-Signature": compute_signature(token, url, form)}}
+
+
 def _error(status: int, code: int, message: str) -> tuple[int, str]:
     return status, json.dumps({"code": code, "message": message,
                                "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status})

@@ -20,7 +20,7 @@ from rightsaware.errors import ConfigError
 from rightsaware.events import Invitation
 from rightsaware.response import utcnow
 
-from .channel import NAME
+from .channel import NAME, QUEUE_CAMPAIGN
 from .gateway import GatewayError
 
 log = logging.getLogger(__name__)
@@ -110,10 +110,12 @@ class Sender:
 
     def _veto(self, item: Any, address: str) -> str | None:
         payload = item.payload
+        kind = payload.get("kind") or "message"
+        if item.channel != QUEUE_CAMPAIGN and kind == "invitation":
+            kind = "question"  # the respondent texted first (or uses the simulator): not a campaign text
         invitation = Invitation(instrument_id=payload.get("instrument_id") or "", channel=NAME,
                                 language=payload.get("language") or "en", respondent_id=item.respondent_id,
-                                address=address, response_id=payload.get("response_id"),
-                                kind=payload.get("kind") or "message")
+                                address=address, response_id=payload.get("response_id"), kind=kind)
         return self.runtime.hook.check_delivery(invitation=invitation, channel=self.channel, runtime=self.runtime)
 
     def _find(self, gateway: Any, address: str, body: str, since: dt.datetime) -> Any:

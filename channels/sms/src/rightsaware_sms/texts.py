@@ -80,6 +80,8 @@ class Texts:
             if other == self.language or other not in self.runtime.translator.languages:
                 continue
             m = sms_messages(self.runtime, other)
+            # TRANSLATORS: offered in YOUR language to people texted in another one, e.g. Welsh
+            # "{language}? Atebwch {keyword}." ({language} and {keyword} are your language's name).
             offers.append(m._("{language}? Reply {keyword}.", language=language_name(other),
                               keyword=SWITCH_KEYWORDS.get(other, other)))
         return offers
@@ -100,13 +102,14 @@ class Texts:
         return self.core._(error.message, **error.params)
 
     def help(self) -> str:
-        return self.m._(
-            "Reply with the number or the words of your answer. {back}: the question before. "
-            "{skip}: leave out a question you need not answer. {stop}: no more texts.",
-            back=self.kw("back"), skip=self.kw("skip"), stop=self.kw("stop"),
-        )
+        # TRANSLATORS: {back}, {skip} and {stop} are the keywords (BACK, SKIP, STOP) in your language.
+        return self.m._("Reply with the number of your answer. {back}: the question before. {skip}: leave a "
+                        "question out. {stop}: no more texts.",
+                        back=self.kw("back"), skip=self.kw("skip"), stop=self.kw("stop"))
 
     def language_switched(self) -> str:
+        # TRANSLATORS: sent when someone switches to YOUR language: name your own language here,
+        # e.g. Welsh "Iawn, byddwn ni'n parhau yn Gymraeg."
         return self.m._("OK, we will carry on in English.")
 
     def cannot_skip(self) -> str:
@@ -123,24 +126,28 @@ class Texts:
         return self.m._("Thank you for your message. There is no survey open for you at the moment.")
 
     def closing(self, referrals: Sequence[str], *, max_segments: int) -> str:
-        """Thanks, then as many referral lines as fit in ``max_segments``."""
+        """Thanks, then as many whole referral lines (in the engine's order) as fit in ``max_segments``."""
         thanks = self.m._("Thank you! Your answers have been saved.")
         if not referrals:
             return thanks
-        heading = self.m._("Help is available from:")
-        lines = [thanks, heading]
+        lines = [thanks, self.m._("Help is available from:")]
+
+        def fits(candidate: list[str]) -> bool:
+            return measure(prepare("\n".join(candidate))).segments <= max_segments
+
         for line in referrals:
-            candidate = "\n".join([*lines, line])
-            if measure(prepare(candidate)).segments <= max_segments:
-                lines.append(line)
-                continue
+            if not fits([*lines, line]):
+                break
+            lines.append(line)
+        if len(lines) == 2:  # not even the first fits whole: shorten it, never a letter changed
             room = _room_left(lines, max_segments)
-            if room > 20:
-                lines.append(truncate(line, room, self.language))
-            break
-        if len(lines) == 2:
-            return thanks
-        return "\n".join(lines)
+            while room > 20:
+                cut = truncate(referrals[0], room, self.language, ellipsis="...")
+                if fits([*lines, cut]):
+                    lines.append(cut)
+                    break
+                room -= 5
+        return thanks if len(lines) == 2 else "\n".join(lines)
 
 
 def _room_left(lines: list[str], max_segments: int) -> int:
