@@ -58,10 +58,15 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str
         return
     sql, columns, converters = _statement(connection.dialect.name, table)
     timed = [(index, convert) for index, convert in enumerate(converters) if convert is not None]
+    converted: dict[Any, Any] = {}  # answers of one response mostly share their times
     params = []
     for row in rows:
         values = [row[name] for name in columns]
         for index, convert in timed:
-            values[index] = convert(values[index])
+            value = values[index]
+            try:
+                values[index] = converted[value]
+            except KeyError:
+                values[index] = converted[value] = convert(value)
         params.append(tuple(values))
     connection.exec_driver_sql(sql, params)
