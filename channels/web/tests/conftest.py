@@ -44,9 +44,29 @@ def web_config():
 
 @pytest.fixture
 def client(web_runtime, web_config):
-    from starlette.testclient import TestClient
+    import warnings
+
+    with warnings.catch_warnings():  # Starlette would like httpx2; httpx works the same here
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
 
     from rightsaware_web import make_app
 
     with TestClient(make_app(web_runtime, web_config), base_url="http://testserver") as test_client:
         yield test_client
+
+
+@pytest.fixture
+def tokens(rightsaware_settings):
+    from rightsaware.settings import ensure_secret_key
+
+    from rightsaware_web.tokens import Tokens
+
+    return Tokens(ensure_secret_key(rightsaware_settings))
+
+
+@pytest.fixture
+def respondent(client, tokens):
+    from webdata import Respondent
+
+    return Respondent(client, tokens)

@@ -131,3 +131,64 @@ def write_instrument(folder: Path, text: str = LOCAL_VOICE, translations: dict |
         with target.open("wb") as handle:
             write_po(handle, catalog)
     return path
+
+
+# -- driving the pages with a test client -------------------------------------------------
+
+def field(html: str, name: str) -> str:
+    """The value of a hidden form field in a page."""
+    import re
+
+    match = re.search(rf'name="{name}" value="([^"]+)"', html)
+    assert match, f"no field {name!r} in the page"
+    return match.group(1)
+
+
+def main_text(html: str) -> str:
+    """The page's <main> element, for readable assertions."""
+    return html[html.find("<main"):html.find("</main>")]
+
+
+class Respondent:
+    """One browser (a test client with its cookies) answering one instrument page by page."""
+
+    def __init__(self, client, tokens, instrument_id: str = "local-voice", prefix: str = "") -> None:
+        self.client = client
+        self.tokens = tokens
+        self.instrument_id = instrument_id
+        self.prefix = prefix
+        self.page = None
+
+    @property
+    def csrf(self) -> str:
+        return field(self.page.text, "csrf_token")
+
+    def url(self, page: str = "") -> str:
+        return f"{self.prefix}/s/{self.instrument_id}" + (f"/{page}" if page else "")
+
+    def start(self, language: str = "en", **query):
+        self.page = self.client.get(self.url(), params=query)
+        assert self.page.status_code == 200, self.page.text
+        self.page = self.client.post(self.page.url, data={
+            "csrf_token": self.csrf, "nonce": field(self.page.text, "nonce"), "language": language})
+        return self.page
+
+    def answer(self, question: str, value=None, *, action: str = "continue", **fields):
+        data = {"csrf_token": self.csrf, "form_id": field(self.page.text, "form_id"), "action": action, **fields}
+        if value is not None:
+            data["answer"] = value
+        self.page = self.client.post(f"{self.prefix}/s/{self.instrument_id}/q/{question}", data=data,
+                                     params=dict(self.page.url.params))
+        return self.page
+
+    def get(self, url: str, **kwargs):
+        self.page = self.client.get(url, **kwargs)
+        return self.page
+
+    @property
+    def response_id(self) -> str:
+        from rightsaware_web.session import COOKIE
+
+        raw = self.client.cookies.get(COOKIE)
+        assert raw, "no session cookie"
+        return self.tokens.load_session(raw, max_age=3600)["r"][self.instrument_id]

@@ -71,7 +71,7 @@ def survey_list(site: Site, request: Request) -> Response:
             "title": site.text(instrument, shown).title(),
             "lang": shown,
             "url": site.survey_url(request, instrument.id, embed=is_embed(request)),
-            "languages": messages.format_list([site.language_name(code) for code in available]),
+            "languages": messages.format_list([messages.language_name(code) for code in available]),
         })
     return site.render(request, "surveys.html", language, embed=is_embed(request),
                        page_title=messages._("Surveys"), items=items)

@@ -110,12 +110,8 @@ class Pages:
         site = self.site
         text = site.text(instrument, language)
         context.setdefault("service_name", text.title())
-        response = site.render(request, template, language, embed=is_embed(request), session=session,
-                               switcher_languages=site.available(instrument), csrf=session.csrf, **context)
-        if request.query_params.get("lang"):
-            response.set_cookie("lang", language, max_age=365 * 86400, samesite="lax", httponly=True,
-                                path=(request.scope.get("root_path") or "").rstrip("/") + "/")
-        return response
+        return site.render(request, template, language, embed=is_embed(request), session=session,
+                           switcher_languages=site.available(instrument), csrf=session.csrf, **context)
 
     # -- landing and start -------------------------------------------------------------------
     def _landing(self, request: Request) -> Response:

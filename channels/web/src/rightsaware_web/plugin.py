@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rightsaware.i18n import N_
 from rightsaware.plugins import hookimpl
 
 from .i18n import DOMAIN, LOCALES_DIR
@@ -29,5 +30,5 @@ def register_routes(register: Any, runtime: Any) -> None:
     from .app import web_routes
 
     for route in web_routes(runtime):
-        title = "Surveys on the web" if getattr(route, "path", "") == "/s" else None
+        title = N_("Surveys on the web") if getattr(route, "path", "") == "/s" else None
         register(route, title=title)

@@ -71,8 +71,19 @@ class Session:
         secure = config.secure_cookies if config.secure_cookies is not None else request.url.scheme == "https"
         value = tokens.dump_session({"r": self.responses, "c": self.csrf})
         path = (request.scope.get("root_path") or "").rstrip("/") + "/"
-        if embed:
-            response.set_cookie(COOKIE, value, path=path, httponly=True, secure=True, samesite="none",
-                                partitioned=True)
-        else:
-            response.set_cookie(COOKIE, value, path=path, httponly=True, secure=secure, samesite="lax")
+        set_cookie(response, COOKIE, value, path=path, secure=secure, embed=embed)
+
+
+def set_cookie(response: Response, name: str, value: str, *, path: str, secure: bool, embed: bool,
+               max_age: int | None = None) -> None:
+    """An ``HttpOnly`` cookie: ``SameSite=Lax``, or ``None; Secure; Partitioned`` inside an iframe."""
+    if not embed:
+        response.set_cookie(name, value, max_age=max_age, path=path, httponly=True, secure=secure, samesite="lax")
+        return
+    response.set_cookie(name, value, max_age=max_age, path=path, httponly=True, secure=True, samesite="none")
+    # CHIPS: Starlette writes "Partitioned" only on Python 3.14+, so add it to the header here.
+    for index in range(len(response.raw_headers) - 1, -1, -1):
+        header, raw = response.raw_headers[index]
+        if header == b"set-cookie" and raw.startswith(name.encode() + b"="):
+            response.raw_headers[index] = (header, raw + b"; Partitioned")
+            break

@@ -27,7 +27,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from .config import WebConfig
 from .guard import content_security_policy
 from .i18n import DOMAIN, LOCALES_DIR, page_messages
-from .session import Session
+from .session import Session, set_cookie
 from .tokens import Tokens
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -145,6 +145,9 @@ class Site:
         self.frame_headers(response, embed)
         if session is not None:
             session.save(request, response, self.tokens, self.config, embed=embed)
+        if self.requested_language(request, languages) == language:  # the respondent's own choice: remember it
+            set_cookie(response, "lang", language, max_age=365 * 86400, embed=embed, secure=request.url.scheme == "https",
+                       path=(request.scope.get("root_path") or "").rstrip("/") + "/")
         return response
 
     def frame_headers(self, response: Response, embed: bool) -> None:

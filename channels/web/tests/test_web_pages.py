@@ -1,0 +1,516 @@
+"""The respondent pages through the framework's test client: every page, every path through them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from webdata import Respondent, field, main_text
+
+
+def test_start_page_offers_welsh_gaelic_and_english_welsh_first(client):
+    page = client.get("/s/local-voice", headers={"accept-language": "en-GB,en;q=0.9"})
+    assert page.status_code == 200
+    html = page.text
+    assert '<html lang="en">' in html  # the surroundings follow Accept-Language ...
+    blocks = re.findall(r'<section class="language-block" lang="(\w+)"', html)
+    assert blocks == ["cy", "gd", "en"]  # ... but Welsh comes first, then Gaelic, every one offered
+    assert '<span lang="cy">Eich llais mewn penderfyniadau lleol</span>' in html
+    assert 'name="language" value="cy"' in html and "Dechrau nawr" in html and "Tòisich an-dràsta" in html
+    assert "Mae hyd at 6 chwestiwn." in html  # six questions: the Welsh "many" plural form
+    assert "Tha suas ri 6 ceistean ann." in html  # Gaelic "few" form
+
+
+def test_english_first_when_the_deployment_says_so(web_runtime, web_config):
+    from starlette.testclient import TestClient
+
+    from rightsaware_web import make_app
+
+    web_runtime.settings = web_runtime.settings.with_overrides(bilingual_order="english_first")
+    with TestClient(make_app(web_runtime, web_config)) as client:
+        html = client.get("/s/local-voice").text
+    assert re.findall(r'<section class="language-block" lang="(\w+)"', html) == ["en", "cy", "gd"]
+
+
+def test_page_language_follows_accept_language_then_the_choice(client):
+    assert '<html lang="cy">' in client.get("/s/local-voice", headers={"accept-language": "cy-GB,cy"}).text
+    page = client.get("/s/local-voice", params={"lang": "gd"})
+    assert '<html lang="gd">' in page.text
+    assert page.cookies.get("lang") == "gd"
+    assert '<html lang="gd">' in client.get("/s/local-voice").text  # the choice is remembered
+
+
+def test_survey_list_links_every_instrument(client):
+    page = client.get("/s", params={"lang": "cy"})
+    assert page.status_code == 200
+    assert 'href="/s/local-voice"' in page.text and 'href="/s/sample"' in page.text
+    assert "Arolygon" in page.text and "Ieithoedd: Cymraeg, Gaeleg yr Alban, a Saesneg" in page.text
+
+
+def test_unknown_pages_say_so_in_the_respondents_language(client, respondent):
+    page = client.get("/s/no-such-survey", headers={"accept-language": "cy"})
+    assert page.status_code == 404
+    assert "Heb ddod o hyd i’r dudalen" in page.text
+    respondent.start("gd")
+    page = client.get("/s/local-voice/q/no_such_question")
+    assert page.status_code == 404 and "Cha deach an duilleag a lorg" in page.text
+    assert client.get("/s/local-voice/q/intro").status_code == 404  # a note is not a question page
+
+
+def test_question_pages_follow_the_design_system(respondent):
+    page = respondent.start("cy")
+    assert page.url.path == "/s/local-voice/q/heard"
+    html = page.text
+    assert '<html lang="cy">' in html
+    assert re.search(r'<fieldset class="fieldset">\s*<legend class="fieldset__legend">\s*<h1', html)
+    assert 'type="radio" value="yes"' in html and "Ydw" in html and "Nac ydw" in html
+    assert "Ychydig o gwestiynau am gael llais" in html  # the note before the first question
+    assert "Cwestiwn 1 o 5" in html and "5 cwestiwn ar ôl" in html
+    assert 'class="back-link">Yn ôl</a>' in html and 'href="/s/local-voice"' in html
+    assert ">Parhau</button>" in html and ">Cadw a dod yn ôl nes ymlaen</button>" in html
+    assert 'lang="gd" hreflang="gd">Gàidhlig</a>' in html
+
+
+def test_validation_errors_come_from_the_engine_with_an_error_summary(respondent):
+    respondent.start("cy")
+    page = respondent.answer("heard")  # nothing chosen
+    assert page.status_code == 422
+    html = page.text
+    assert "<title>Gwall: " in html
+    assert 'class="error-summary"' in html and "Mae problem wedi codi" in html
+    assert '<a href="#heard">' in html  # the summary links to the first radio
+    assert 'aria-describedby="heard-error"' in html
+    assert 'class="visually-hidden">Gwall:</span>' in html
+    page = respondent.answer("heard", "yes")
+    assert page.url.path == "/s/local-voice/q/barriers"  # skip logic: asked because of "yes"
+    respondent.answer("barriers", None, answer=["time", "language"])
+    page = respondent.answer("age", "12")
+    assert page.status_code == 422
+    assert "Rhowch oed rhwng 16 a 120." in page.text  # the author's Welsh constraint message
+    assert 'value="12"' in page.text  # what was typed is shown again
+    assert 'aria-describedby="age-hint age-error"' in page.text
+    page = respondent.answer("age", "abc")
+    assert 'href="#age"' in page.text and page.status_code == 422
+    assert respondent.answer("age", "42").url.path == "/s/local-voice/q/hours"
+    page = respondent.answer("hours", "lots")
+    assert page.status_code == 422
+    page = respondent.answer("hours", "2,5")
+    page = respondent.answer("contacted", None, day="31", month="2", year="2024")
+    assert page.status_code == 422 and 'href="#contacted-day"' in page.text
+    assert 'value="31"' in page.text
+    page = respondent.answer("contacted", None, day="1", month="2", year="2024")
+    assert page.url.path == "/s/local-voice/q/comment"
+
+
+def complete(respondent: Respondent, language: str = "en", heard: str = "yes"):
+    respondent.start(language)
+    respondent.answer("heard", heard)
+    if heard == "yes":
+        respondent.answer("barriers", None, answer=["transport"])
+    respondent.answer("age", "67")
+    respondent.answer("hours", "")
+    respondent.answer("contacted", None, day="", month="", year="")
+    return respondent.answer("comment", "Dim byd – diolch, Siân. ŵ ŷ")
+
+
+def test_check_answers_change_and_submit(respondent, web_runtime):
+    page = complete(respondent, "cy")
+    assert page.url.path == "/s/local-voice/check"
+    html = main_text(page.text)
+    assert "Gwirio eich atebion" in html
+    assert "Teithio" in html and "67" in html and "Heb ateb" in html and "Siân. ŵ ŷ" in html
+    assert 'href="/s/local-voice/q/heard?change=1">Newid<span class="visually-hidden"> eich ateb i: ' in html
+    # Change "heard" to no: the engine drops the answer about barriers, and we come back here.
+    respondent.get("/s/local-voice/q/heard", params={"change": "1"})
+    assert 'href="/s/local-voice/check" class="back-link"' in respondent.page.text
+    assert 'value="yes" checked' in respondent.page.text
+    page = respondent.answer("heard", "no")
+    assert page.url.path == "/s/local-voice/check"
+    assert "Teithio" not in page.text
+    response = web_runtime.store.load_response(respondent.response_id)
+    assert "barriers" not in response.answers and response.status == "completed"
+    page = respondent.client.post("/s/local-voice/check", data={"csrf_token": respondent.csrf})
+    assert page.url.path == "/s/local-voice/done"
+    assert "Mae eich atebion wedi cael eu hanfon" in page.text
+    assert respondent.response_id[:8].upper() in page.text
+    assert "Mae eich atebion yn helpu grwpiau lleol" in page.text  # the closing note
+    # After sending, nothing can change: pages lead to the confirmation.
+    assert respondent.client.get("/s/local-voice/q/age").url.path == "/s/local-voice/done"
+    assert respondent.client.get("/s/local-voice/check").url.path == "/s/local-voice/done"
+    before = web_runtime.store.load_response(respondent.response_id)
+    page = respondent.client.post("/s/local-voice/q/age", data={"csrf_token": respondent.csrf, "answer": "99"})
+    assert page.url.path == "/s/local-voice/done"
+    assert web_runtime.store.load_response(respondent.response_id).revision == before.revision
+    landing = respondent.client.get("/s/local-voice", params={"lang": "en"})
+    assert "You have already sent your answers. Thank you." in landing.text
+
+
+def test_check_and_done_wait_for_the_questions(respondent):
+    respondent.start("en")
+    assert respondent.client.get("/s/local-voice/check").url.path == "/s/local-voice/q/heard"
+    assert respondent.client.get("/s/local-voice/done").url.path == "/s/local-voice/q/heard"
+    assert respondent.client.get("/s/local-voice/q/comment").url.path == "/s/local-voice/q/heard"
+
+
+def test_back_links_step_through_answers_without_losing_them(respondent, web_runtime):
+    respondent.start("en")
+    respondent.answer("heard", "no")
+    page = respondent.answer("age", "50")
+    assert 'href="/s/local-voice/q/age" class="back-link"' in page.text
+    page = respondent.get("/s/local-voice/q/age")
+    assert 'value="50"' in page.text and "Question 2 of 5" in page.text
+    assert 'href="/s/local-voice/q/heard" class="back-link"' in page.text
+    page = respondent.answer("age", "50")  # Continue without changing: the next page, nothing stored
+    assert page.url.path == "/s/local-voice/q/hours"
+    assert set(web_runtime.store.load_response(respondent.response_id).answers) == {"heard", "age"}
+
+
+def test_switching_language_half_way_keeps_progress_and_answers(respondent, web_runtime):
+    respondent.start("cy")
+    respondent.answer("heard", "yes")
+    page = respondent.get("/s/local-voice/q/barriers", params={"lang": "gd"})
+    assert '<html lang="gd">' in page.text and "Ùine" in page.text and "Ceist 2 de 6" in page.text
+    assert "5 ceistean air fhàgail" in page.text
+    response = web_runtime.store.load_response(respondent.response_id)
+    assert response.language == "gd" and response.answers["heard"].value == "yes"
+    page = respondent.answer("barriers", None, answer=["time"])
+    assert '<html lang="gd">' in page.text  # later pages stay in Gaelic
+    page = respondent.answer("age", "")
+    from rightsaware.flow import MSG_REQUIRED
+
+    assert page.status_code == 422  # the engine's message, in the core's Gaelic catalog
+    assert web_runtime.messages("gd")._(MSG_REQUIRED).replace("'", "&#39;") in page.text
+    answers = web_runtime.store.load_response(respondent.response_id).answers
+    assert answers["heard"].language == "cy" and answers["barriers"].language == "gd"
+
+
+def test_double_submission_applies_once(respondent, web_runtime):
+    from rightsaware.plugins import hookimpl
+
+    recorded = []
+
+    class Counter:
+        @hookimpl
+        def answer_recorded(self, response, question, answer, runtime):
+            recorded.append(question.name)
+
+    web_runtime.pm.register(Counter(), name="counter")
+    respondent.start("en")
+    csrf, form_id = respondent.csrf, field(respondent.page.text, "form_id")
+    data = {"csrf_token": csrf, "form_id": form_id, "answer": "yes"}
+    first = respondent.client.post("/s/local-voice/q/heard", data=data)
+    second = respondent.client.post("/s/local-voice/q/heard", data=data)
+    assert first.url.path == second.url.path == "/s/local-voice/q/barriers"
+    response = web_runtime.store.load_response(respondent.response_id)
+    assert recorded == ["heard"] and response.revision == 1
+    # The same answer sent again from a fresh form changes nothing either.
+    respondent.get("/s/local-voice/q/heard")
+    respondent.answer("heard", "yes")
+    assert web_runtime.store.load_response(respondent.response_id).revision == 1 and recorded == ["heard"]
+
+
+def test_a_stale_page_never_corrupts_answers(respondent, web_runtime):
+    respondent.start("en")
+    stale = respondent.page  # the page for "heard", kept open in another tab
+    respondent.answer("heard", "yes")
+    barriers_page = respondent.page
+    respondent.answer("barriers", None, answer=["time"])
+    respondent.page = stale  # browser Back to the first page, then a different answer
+    assert respondent.answer("heard", "no").url.path == "/s/local-voice/q/age"
+    response = web_runtime.store.load_response(respondent.response_id)
+    assert response.answers["heard"].value == "no" and "barriers" not in response.answers
+    respondent.page = barriers_page  # Back again to a question skip logic no longer asks
+    page = respondent.answer("barriers", None, answer=["transport"])
+    assert page.url.path == "/s/local-voice/q/age"
+    assert "barriers" not in web_runtime.store.load_response(respondent.response_id).answers
+
+
+def test_double_click_on_start_starts_one_response(client, web_runtime):
+    landing = client.get("/s/local-voice")
+    data = {"csrf_token": field(landing.text, "csrf_token"), "nonce": field(landing.text, "nonce"), "language": "en"}
+    first = client.post("/s/local-voice", data=data, follow_redirects=False)
+    second = client.post("/s/local-voice", data=data, follow_redirects=False)
+    assert first.status_code == second.status_code == 303
+    assert web_runtime.store.count_responses("local-voice") == 1
+    assert "You have started this survey." in client.get("/s/local-voice").text
+
+
+def test_forms_without_the_csrf_token_are_refused(client, respondent, web_runtime):
+    landing = client.get("/s/local-voice")
+    page = client.post("/s/local-voice", data={"nonce": field(landing.text, "nonce"), "language": "en"})
+    assert page.status_code == 400 and "Your session has ended" in page.text
+    respondent.start("en")
+    page = client.post("/s/local-voice/q/heard", data={"csrf_token": "forged-token-value-xyz", "answer": "yes"})
+    assert page.status_code == 400
+    assert not web_runtime.store.load_response(respondent.response_id).answers
+    client.cookies.clear()
+    page = client.post("/s/local-voice/q/heard", data={"csrf_token": respondent.csrf, "answer": "yes"})
+    assert page.status_code == 400 and 'href="/s/local-voice">Start again</a>' in page.text
+    assert client.post("/s/local-voice/check", data={}).status_code == 400
+
+
+def test_session_cookie_is_signed_http_only_and_same_site(client, web_runtime, web_config):
+    from starlette.testclient import TestClient
+
+    from rightsaware_web import make_app
+
+    header = client.get("/s/local-voice").headers["set-cookie"]
+    assert "HttpOnly" in header and "SameSite=lax" in header and "Secure" not in header
+    with TestClient(make_app(web_runtime, web_config), base_url="https://survey.example") as secure_client:
+        header = secure_client.get("/s/local-voice").headers["set-cookie"]
+        assert "Secure" in header and "HttpOnly" in header
+        assert "max-age=31536000" in secure_client.get("/s/local-voice").headers["strict-transport-security"]
+    client.cookies.set("rightsaware_web", "tampered.value.signature")
+    page = client.get("/s/local-voice/q/heard")
+    assert page.url.path == "/s/local-voice"  # a forged cookie is a new, empty session
+
+
+def test_save_and_resume_by_link(respondent, client, web_runtime, web_config, tokens):
+    from starlette.testclient import TestClient
+
+    from rightsaware_web import make_app
+
+    respondent.start("cy")
+    respondent.answer("heard", "yes")
+    page = respondent.answer("barriers", None, answer=["time"], action="save")
+    assert page.url.path == "/s/local-voice/save"
+    assert "Mae eich atebion wedi cael eu cadw" in page.text
+    link = re.search(r'<p class="resume-link"><a href="([^"]+)"', page.text).group(1)
+    assert link.startswith("http://testserver/r/") and len(link) < 100
+    response_id = respondent.response_id
+    assert web_runtime.store.load_response(response_id).answers["barriers"].value == ("time",)
+    with TestClient(make_app(web_runtime, web_config)) as other_device:
+        page = other_device.get(link.replace("http://testserver", ""))
+        assert page.url.path == "/s/local-voice/q/age"  # straight back to where they were
+        assert '<html lang="cy">' in page.text
+        other = Respondent(other_device, tokens)
+        other.page = page
+        assert other.response_id == response_id
+    # Saving with nothing entered goes straight to the link page.
+    respondent.get("/s/local-voice/q/age")
+    assert respondent.answer("age", None, action="save").url.path == "/s/local-voice/save"
+
+
+def test_broken_and_expired_links(client, web_runtime, tokens):
+    assert client.get("/r/not-a-token").status_code == 404
+    token = tokens.resume("nonexistent-response", expires=4_000_000_000)
+    assert client.get(f"/r/{token[:-2]}xx").status_code == 404  # tampered signature
+    page = client.get(f"/r/{token}")
+    assert page.status_code == 404 and "This link does not work" in page.text
+    expired = tokens.resume("whatever", expires=1_000_000)
+    page = client.get(f"/r/{expired}", headers={"accept-language": "gd"})
+    assert page.status_code == 410 and "Tha an ceangal seo air falbh an ùine" in page.text
+
+
+def test_personal_link_starts_and_resumes_one_response(client, web_runtime, web_config, tokens):
+    from starlette.testclient import TestClient
+
+    from rightsaware_web import make_app, make_personal_link
+
+    store = web_runtime.store
+    person = store.ensure_respondent("sms", "07700 900123", language="gd")
+    link = make_personal_link(web_runtime, "local-voice", person, base_url="https://survey.example/")
+    assert link.startswith("https://survey.example/r/") and len(link) < 130
+    path = link.replace("https://survey.example", "")
+    page = client.get(path)
+    assert page.status_code == 200 and "Tòisich an-dràsta" in page.text
+    assert store.count_responses("local-voice") == 0  # opening (or previewing) a link starts nothing
+    page = client.post(path, data={"csrf_token": field(page.text, "csrf_token"),
+                                   "nonce": field(page.text, "nonce"), "language": "gd"})
+    assert page.url.path == "/s/local-voice/q/heard"
+    first = Respondent(client, tokens)
+    first.page = page
+    first.answer("heard", "no")
+    response = store.load_response(first.response_id)
+    assert response.respondent_id == person and response.language == "gd"
+    with TestClient(make_app(web_runtime, web_config)) as phone:
+        page = phone.get(path)
+        assert "Continue" in page.text or "Lean air adhart" in page.text
+        page = phone.post(path, data={"csrf_token": field(page.text, "csrf_token"),
+                                      "nonce": field(page.text, "nonce"), "language": "en"})
+        assert page.url.path == "/s/local-voice/q/age"  # the same response, carried on
+        assert store.count_responses("local-voice") == 1
+        assert store.load_response(first.response_id).language == "en"
+    for step in (("age", "30"), ("hours", ""), ("comment", "")):
+        first.get(f"/s/local-voice/q/{step[0]}")
+        first.answer(*step)
+    first.get("/s/local-voice/q/contacted")
+    first.answer("contacted", None, day="", month="", year="")
+    client.post("/s/local-voice/check", data={"csrf_token": first.csrf})
+    page = client.get(path)
+    assert "Your answers have already been sent" in page.text
+
+
+def test_personal_links_need_a_public_address_and_a_known_respondent(client, web_runtime):
+    from rightsaware.errors import ConfigError
+
+    from rightsaware_web import make_personal_link
+
+    with pytest.raises(ConfigError, match="RIGHTSAWARE_PUBLIC_URL"):
+        make_personal_link(web_runtime, "local-voice", "a" * 64)
+    link = make_personal_link(web_runtime, "local-voice", "b" * 64, base_url="http://testserver")
+    assert client.get(link.replace("http://testserver", "")).status_code == 404
+    web_runtime.settings = web_runtime.settings.with_overrides(public_url="https://x.example")
+    assert make_personal_link(web_runtime, "local-voice", "c" * 64, days=1).startswith("https://x.example/r/")
+
+
+def test_embed_mode_allows_framing_by_configured_sites_only(web_runtime, web_config):
+    from starlette.testclient import TestClient
+
+    from rightsaware_web import make_app
+
+    config = web_config.replace(frame_ancestors=("'self'", "https://www.council.example"))
+    with TestClient(make_app(web_runtime, config), base_url="https://survey.example") as client:
+        page = client.get("/s/local-voice", params={"embed": "1"})
+        assert "frame-ancestors 'self' https://www.council.example" in page.headers["content-security-policy"]
+        assert "x-frame-options" not in page.headers
+        cookie = page.headers["set-cookie"]
+        assert "SameSite=none" in cookie and "Secure" in cookie and "Partitioned" in cookie
+        assert 'action="/s/local-voice?embed=1"' in page.text and 'class="embed"' in page.text
+        page = client.post("/s/local-voice?embed=1", data={
+            "csrf_token": field(page.text, "csrf_token"), "nonce": field(page.text, "nonce"), "language": "cy"})
+        assert page.url.path == "/s/local-voice/q/heard" and page.url.params["embed"] == "1"
+        assert 'action="/s/local-voice/q/heard?embed=1"' in page.text
+        plain = client.get("/s/local-voice")
+        assert "frame-ancestors 'none'" in plain.headers["content-security-policy"]
+        assert plain.headers["x-frame-options"] == "DENY"
+
+
+def test_strict_headers_on_every_page(client):
+    for path in ("/s", "/s/local-voice", "/s/missing", "/r/bad", "/api/instruments"):
+        headers = client.get(path).headers
+        csp = headers["content-security-policy"]
+        assert "default-src 'none'" in csp and "script-src" not in csp and "form-action 'self'" in csp
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "no-referrer"
+        assert headers["cache-control"] == "no-store"
+    css = client.get(client.get("/s").text.split('rel="stylesheet" href="')[1].split('"')[0])
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert client.get("/web-static/secret.py").status_code == 404
+
+
+def test_text_is_escaped_in_every_language(web_runtime, web_config, tmp_path):
+    from rightsaware.loading import load_instrument
+    from starlette.testclient import TestClient
+    from webdata import write_instrument
+
+    from rightsaware_web import make_app
+
+    text = """\
+id = "escape"
+version = "1"
+title = "Tom & Jerry's <b>survey</b>"
+languages = ["en", "cy", "gd"]
+
+[[questions]]
+name = "q1"
+type = "select_one ab"
+label = "Pick <script>alert(1)</script>"
+
+[choices]
+ab = [ { name = "a", label = "<img src=x onerror=alert(1)>" }, { name = "b", label = "B" } ]
+"""
+    translations = {
+        "cy": {"escape:title": "Arolwg <i>Siân</i> & ŵ", "escape:q1:label": "Dewiswch <script>x</script> ŷ",
+               "escape:q1:a:label": "\"><svg onload=alert(1)>", "escape:q1:b:label": "B"},
+        "gd": {"escape:title": "Suirbhidh <u>Màiri</u>", "escape:q1:label": "Tagh <iframe> à è ì ò ù",
+               "escape:q1:a:label": "A'", "escape:q1:b:label": "B"},
+    }
+    folder = tmp_path / "escape"
+    folder.mkdir()
+    path = write_instrument(folder, text, translations)
+    web_runtime.instruments.add(load_instrument(path), path)
+    with TestClient(make_app(web_runtime, web_config)) as client:
+        landing = client.get("/s/escape").text
+        assert "<b>survey</b>" not in landing and "&lt;b&gt;survey&lt;/b&gt;" in landing
+        assert "Arolwg &lt;i&gt;Siân&lt;/i&gt; &amp; ŵ" in landing and "<i>Siân</i>" not in landing
+        person = Respondent(client, None, "escape")
+        for language, raw, escaped in (
+            ("cy", "<script>x</script>", "Dewiswch &lt;script&gt;x&lt;/script&gt; ŷ"),
+            ("gd", "<iframe>", "Tagh &lt;iframe&gt; à è ì ò ù"),
+            ("en", "<script>alert(1)</script>", "Pick &lt;script&gt;alert(1)&lt;/script&gt;"),
+        ):
+            page = person.start(language)
+            assert raw not in page.text and escaped in page.text
+        assert "<svg" not in person.start("cy").text and "&lt;img src=x" in person.start("en").text
+
+
+def test_instrument_without_welsh_or_gaelic_has_a_single_start_block(web_runtime, web_config, tmp_path):
+    from rightsaware.loading import load_instrument
+    from starlette.testclient import TestClient
+    from webdata import write_instrument
+
+    from rightsaware_web import make_app
+
+    text = 'id = "english-only"\nversion = "1"\ntitle = "English only"\n\n[[questions]]\nname = "q"\ntype = "text"\nlabel = "Say something"\n'
+    folder = tmp_path / "english"
+    folder.mkdir()
+    path = write_instrument(folder, text, {})
+    web_runtime.instruments.add(load_instrument(path), path)
+    with TestClient(make_app(web_runtime, web_config)) as client:
+        html = client.get("/s/english-only", headers={"accept-language": "cy"}).text
+        assert len(re.findall('class="language-block"', html)) == 1
+        assert 'class="languages"' not in html  # nothing to switch to
+        person = Respondent(client, None, "english-only")
+        page = person.start("cy")  # a language the survey does not offer falls back to its own
+        assert '<html lang="en">' in page.text
+
+
+def test_rate_limit_and_body_size_limit(web_runtime, web_config):
+    from starlette.testclient import TestClient
+
+    from rightsaware_web import make_app
+
+    config = web_config.replace(rate_per_minute=2, rate_burst=2, max_form_bytes=2048)
+    with TestClient(make_app(web_runtime, config)) as client:
+        landing = client.get("/s/local-voice", headers={"accept-language": "cy"})
+        data = {"csrf_token": field(landing.text, "csrf_token"), "nonce": field(landing.text, "nonce"),
+                "language": "cy"}
+        assert client.post("/s/local-voice", data=data).status_code == 200
+        assert client.post("/s/local-voice/q/heard", data={"answer": "x"}).status_code == 400
+        page = client.post("/s/local-voice/q/heard", data={"answer": "x"}, headers={"accept-language": "cy"})
+        assert page.status_code == 429 and int(page.headers["retry-after"]) >= 1
+        assert "Gormod o ymdrechion" in page.text
+        assert client.get("/s/local-voice").status_code == 200  # reading pages is never limited
+    config = web_config.replace(max_form_bytes=2048)
+    with TestClient(make_app(web_runtime, config)) as client:
+        page = client.post("/s/local-voice/q/heard", content=b"answer=" + b"x" * 5000,
+                           headers={"content-type": "application/x-www-form-urlencoded"})
+        assert page.status_code == 413 and "What you sent is too long" in page.text
+
+        def chunks():
+            for _ in range(10):
+                yield b"x" * 1000
+
+        page = client.post("/s/local-voice/q/heard", content=chunks(),
+                           headers={"content-type": "application/x-www-form-urlencoded"})
+        assert page.status_code == 413
+
+
+def test_mounted_inside_another_app(web_runtime, web_config, tokens):
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+    from starlette.testclient import TestClient
+
+    from rightsaware_web import make_app
+
+    outer = Starlette(routes=[Mount("/survey", app=make_app(web_runtime, web_config))])
+    with TestClient(outer) as client:
+        person = Respondent(client, tokens, prefix="/survey")
+        page = person.start("cy")
+        assert page.url.path == "/survey/s/local-voice/q/heard"
+        assert 'action="/survey/s/local-voice/q/heard"' in page.text
+        assert 'href="/survey/web-static/web.css' in page.text
+        assert person.answer("heard", "no").url.path == "/survey/s/local-voice/q/age"
+        assert "Path=/survey/" in client.get("/survey/s/local-voice").headers["set-cookie"]
+        assert client.get("/survey/api/openapi.json").json()["servers"] == [{"url": "/survey"}]
+
+
+def test_the_core_server_serves_the_web_channel(web_runtime):
+    from rightsaware.server import make_app
+    from starlette.testclient import TestClient
+
+    with TestClient(make_app(web_runtime)) as client:
+        assert 'href="/s"' in client.get("/").text
+        assert client.get("/s/local-voice").status_code == 200
+        assert "web" in client.get("/healthz").json()["channels"]
