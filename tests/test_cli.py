@@ -107,3 +107,13 @@ def test_bad_settings_exit_2(env, tmp_path) -> None:
     env = dict(env, RIGHTSAWARE_PORT="eighty")
     result = run(env, "instruments", "list")
     assert result.returncode == 2 and "whole number" in result.stderr
+
+
+def test_db_upgrade_and_current(env, tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    assert run(env, "db", "current", "--db", url).stdout.strip().startswith("(")
+    upgraded = run(env, "db", "upgrade", "--db", url)
+    assert upgraded.returncode == 0 and "up to date" in upgraded.stdout
+    assert run(env, "db", "current", "--db", url).stdout.strip() not in ("", "None")
+    bad = run(env, "db", "current", "--db", "mysql://x/y")
+    assert bad.returncode != 0 and "not supported" in bad.stderr

@@ -186,6 +186,39 @@ def plugins(obj: Context, as_json: bool) -> None:
     click.echo(obj.m._("Channels: {names}", names=", ".join(obj.runtime.channels.names()) or "-"))
 
 
+@cli.group()
+def db() -> None:
+    """The database: apply migrations, show the schema revision."""
+
+
+@db.command("upgrade")
+@click.option("--db", "url", default=None, help="Database URL [default: the configured one].")
+@pass_ctx
+def db_upgrade(obj: Context, url: str | None) -> None:
+    """Bring the database schema up to date (safe to run again; data is kept)."""
+    from .store import Store
+
+    store = Store.open(url or obj.runtime.settings.database, obj.runtime.keyring, migrate=True)
+    try:
+        click.echo(obj.m._("The database is up to date (schema revision {revision}).", revision=store.schema_revision()))
+    finally:
+        store.close()
+
+
+@db.command("current")
+@click.option("--db", "url", default=None, help="Database URL [default: the configured one].")
+@pass_ctx
+def db_current(obj: Context, url: str | None) -> None:
+    """Print the database's schema revision without changing anything."""
+    from .store import Store
+
+    store = Store.open(url or obj.runtime.settings.database, obj.runtime.keyring, migrate=False)
+    try:
+        click.echo(store.schema_revision() or obj.m._("(no schema yet: run rightsaware db upgrade)"))
+    finally:
+        store.close()
+
+
 @cli.command()
 @click.option("--host", default=None, help="Address to listen on [default: 127.0.0.1].")
 @click.option("--port", default=None, type=int, help="Port [default: 8000].")
