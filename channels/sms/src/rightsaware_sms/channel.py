@@ -170,9 +170,14 @@ def is_simulated(address: str | None) -> bool:
 
 
 def _instrument_of(question: Any, runtime: Any) -> Any:
+    from rightsaware.errors import NotFound
+
     current = getattr(runtime, "current_instrument", None)
     if current is not None and any(q is question for q in current.questions):
-        return current
+        try:
+            return runtime.instrument(current.id)  # loads its catalogs into the translator
+        except NotFound:
+            return current
     for entry in runtime.instruments.entries():
         if any(q is question for q in entry.instrument.questions):
             return runtime.instrument(entry.instrument.id)
@@ -181,6 +186,4 @@ def _instrument_of(question: Any, runtime: Any) -> Any:
             return runtime.instrument(entry.instrument.id)
     if current is not None:
         return current
-    from rightsaware.errors import NotFound
-
     raise NotFound(f"the question {getattr(question, 'name', '?')!r} belongs to no known instrument")
