@@ -243,9 +243,11 @@ def serve(obj: Context, host: str | None, port: int | None, db: str | None) -> N
 def build_cli(runtime) -> click.Group:  # noqa: ANN001
     """The root group with plugins' sub-commands added."""
     from .i18n_cli import i18n
+    from .referral_cli import referrals
 
-    if "i18n" not in cli.commands:
-        cli.add_command(i18n)
+    for group in (i18n, referrals):
+        if group.name not in cli.commands:
+            cli.add_command(group)
     runtime.hook.register_commands(cli=cli, runtime=runtime)
     return cli
 

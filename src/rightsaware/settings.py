@@ -36,6 +36,7 @@ class Settings:
     port: int = 8000
     public_url: str = ""  # how the outside world reaches the server (webhooks, links)
     instruments_dir: str = ""  # extra instrument files (*.toml) besides the built-in ones
+    referrals_file: str = ""  # the deployer's own organisations, added to / overriding the built-in directory
     languages: tuple[str, ...] = field(default=("en", "cy", "gd"), converter=tuple)
     default_language: str = "en"
     bilingual_order: str = "welsh_first"  # Celtic language first; or gaelic_first, english_first
