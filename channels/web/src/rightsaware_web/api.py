@@ -16,7 +16,7 @@ import hashlib
 import json
 from typing import Any
 
-from rightsaware.errors import CatalogError, NotFound, RightsawareError
+from rightsaware.errors import CatalogError, NotFound
 from rightsaware.events import InboundEvent
 from rightsaware.flow import (
     MSG_CHOICE,
@@ -29,7 +29,6 @@ from rightsaware.flow import (
     MSG_REQUIRED,
     MSG_TOO_LONG,
 )
-from rightsaware.i18n import normalize_language
 from rightsaware.response import STATUS_ABANDONED
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -101,7 +100,6 @@ class Api:
 
     def __init__(self, site: Site) -> None:
         self.site = site
-        self._openapi: dict[str, dict[str, Any]] = {}
 
     # -- helpers ----------------------------------------------------------------------------
     def _authorised(self, request: Request) -> None:
@@ -115,13 +113,9 @@ class Api:
     def _language(self, value: Any, offered: tuple[str, ...], field: str) -> str | None:
         if value is None:
             return None
-        try:
-            code = normalize_language(value) if isinstance(value, str) else None
-        except RightsawareError:
-            code = None
-        if code is None or code not in offered:
+        if value not in offered:
             raise BadRequest(400, "Bad Request", f"'{field}' must be one of: {', '.join(offered)}.")
-        return code
+        return value
 
     def _instrument(self, instrument_id: Any) -> Any:
         if not isinstance(instrument_id, str):
@@ -167,9 +161,7 @@ class Api:
     # -- endpoints --------------------------------------------------------------------------
     async def openapi(self, request: Request) -> Response:
         root = (request.scope.get("root_path") or "").rstrip("/")
-        if root not in self._openapi:
-            self._openapi[root] = openapi_document(self.site, root)
-        return JSONResponse(self._openapi[root])
+        return JSONResponse(openapi_document(self.site, root))
 
     async def instruments(self, request: Request) -> Response:
         def run() -> Response:

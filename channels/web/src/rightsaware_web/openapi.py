@@ -38,14 +38,13 @@ def _problems(*codes: str) -> dict[str, Any]:
     return {code: PROBLEMS[code] for code in codes}
 
 
-LANG = {
-    "name": "lang", "in": "query", "required": False,
-    "description": "Language of the text: en, cy or gd (names such as Cymraeg are accepted too).",
-    "schema": {"type": "string", "maxLength": 40},
-}
+def _lang(languages: list[str]) -> dict[str, Any]:
+    return {"name": "lang", "in": "query", "required": False,
+            "description": "Language of the text: en (English), cy (Cymraeg) or gd (Gàidhlig).",
+            "schema": {"enum": languages}}
 
 
-def _schemas() -> dict[str, Any]:
+def _schemas(instrument_ids: list[str], languages: list[str]) -> dict[str, Any]:
     return {
         "Choice": {"type": "object", "required": ["code", "label"], "properties": {
             "code": {"type": "string"}, "label": {"type": "string"}}},
@@ -80,8 +79,9 @@ def _schemas() -> dict[str, Any]:
                       {"type": "array", "items": {"type": "string", "maxLength": 200}, "maxItems": 100},
                       {"type": "null"}]},
         "ResponseCreate": {"type": "object", "required": ["instrument_id"], "additionalProperties": False,
-                           "properties": {"instrument_id": {"type": "string", "minLength": 1, "maxLength": 200},
-                                          "language": {"type": "string", "maxLength": 40}}},
+                           "properties": {"instrument_id": {"enum": instrument_ids} if instrument_ids
+                                                          else {"type": "string"},
+                                          "language": {"enum": languages}}},
         "AnswersIn": {"type": "object", "required": ["answers"], "additionalProperties": False, "properties": {
             "answers": {"type": "object", "minProperties": 1, "maxProperties": 500,
                         "additionalProperties": _ref("AnswerIn")}}},
@@ -112,8 +112,13 @@ def _schemas() -> dict[str, Any]:
 
 
 def openapi_document(site: Any, root_path: str = "") -> dict[str, Any]:
-    """The OpenAPI document of this deployment's JSON API."""
+    """The OpenAPI document of this deployment's JSON API (its instruments and languages)."""
+    instrument_ids = list(site.runtime.instruments.ids())
+    languages = list(site.available())
+    lang = _lang(languages)
     secured = [{"apiKey": []}]
+    links = {"GetResponse": {"operationId": "getResponse", "parameters": {"response_id": "$response.body#/id"}},
+             "Answer": {"operationId": "answer", "parameters": {"response_id": "$response.body#/id"}}}
     response_id = {"name": "response_id", "in": "path", "required": True, "schema": {"type": "string"}}
     document: dict[str, Any] = {
         "openapi": "3.1.0",
@@ -129,7 +134,8 @@ def openapi_document(site: Any, root_path: str = "") -> dict[str, Any]:
             "/api/instruments/{instrument_id}": {"get": {
                 "operationId": "getInstrument", "summary": "An instrument in one language",
                 "parameters": [{"name": "instrument_id", "in": "path", "required": True,
-                                "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9\\-_]*$"}}, LANG],
+                                "schema": {"enum": instrument_ids} if instrument_ids else {"type": "string"}},
+                               lang],
                 "responses": {"200": _json(_ref("Instrument"), "The instrument's text in the language asked for."),
                               **_problems("400", "404", "503")}}},
             "/api/responses": {"post": {
@@ -141,7 +147,7 @@ def openapi_document(site: Any, root_path: str = "") -> dict[str, Any]:
                 "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ResponseCreate")}}},
                 "responses": {
                     "201": _json(_ref("ResponseState"), "Started; the first question is in next_question.",
-                                 headers={"Location": {"schema": {"type": "string"}}}),
+                                 headers={"Location": {"schema": {"type": "string"}}}, links=links),
                     "200": _json(_ref("ResponseState"), "Already started by a request with this Idempotency-Key."),
                     **_problems("400", "401", "404", "409", "413", "415", "429", "503")}}},
             "/api/responses/{response_id}": {"get": {
@@ -150,13 +156,13 @@ def openapi_document(site: Any, root_path: str = "") -> dict[str, Any]:
                 "responses": {"200": _json(_ref("ResponseState"), "The response."), **_problems("401", "404")}}},
             "/api/responses/{response_id}/answers": {"post": {
                 "operationId": "answer", "summary": "Give or change answers", "security": secured,
-                "parameters": [response_id, LANG],
+                "parameters": [response_id, lang],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("AnswersIn")}}},
                 "responses": {"200": _json(_ref("ResponseState"), "Every answer was accepted."),
                               **_problems("400", "401", "404", "409", "413", "415", "422", "429")}}},
         },
         "components": {
-            "schemas": _schemas(),
+            "schemas": _schemas(instrument_ids, languages),
             "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer",
                                            "description": "A key from RIGHTSAWARE_API_KEYS."}},
         },
