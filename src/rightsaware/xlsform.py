@@ -67,10 +67,9 @@ SELECT_WORDS = {
     "select all that apply from": "select_multiple", "select multiple from": "select_multiple",
     "select multiple using": "select_multiple", "add select multiple prompt using": "select_multiple",
 }
-GROUP_WORDS = {"begin group": "begin_group", "begin_group": "begin_group", "end group": "end_group",
-               "end_group": "end_group", "begin repeat": "begin_repeat", "begin_repeat": "begin_repeat",
-               "end repeat": "end_repeat", "end_repeat": "end_repeat", "begin loop": "begin_repeat",
-               "begin_loop": "begin_repeat", "end loop": "end_repeat", "end_loop": "end_repeat"}
+_CONTROLS = {"group": "group", "repeat": "repeat", "loop": "repeat", "lgroup": "repeat", "looped group": "repeat"}
+GROUP_WORDS = {f"{end}{space}{word}": f"{end}_{kind}" for word, kind in _CONTROLS.items()
+               for end in ("begin", "end") for space in (" ", "_")}
 CALCULATE_TYPES = frozenset({"calculate", "q calculate", "add calculate prompt"})
 #: XLSForm types that exist (pyxform 4.5) but that rightsaware has no question kind for.
 UNSUPPORTED_TYPES = frozenset({
@@ -115,15 +114,14 @@ def classify_type(text: str) -> RowType:
         return RowType("question", IMPORTED_TYPES[lowered], text=words)
     if lowered in CALCULATE_TYPES:
         return RowType("calculate", text=words)
+    if any(lowered == known or lowered.startswith(known + " ") for known in UNSUPPORTED_TYPES):
+        return RowType("unsupported", text=words)
     for prefix in sorted(SELECT_WORDS, key=len, reverse=True):
         if lowered.startswith(prefix + " "):
             rest = words[len(prefix) + 1:].split()
             other = len(rest) == 2 and rest[1].lower() == "or_other"
             if len(rest) == 1 or other:
                 return RowType("question", SELECT_WORDS[prefix], rest[0], other, words)
-    first = lowered.split(" ")[0]
-    if lowered in UNSUPPORTED_TYPES or first in UNSUPPORTED_TYPES or lowered.startswith(("select_one_from_file ", "select_multiple_from_file ")):
-        return RowType("unsupported", text=words)
     return RowType("unknown", text=words)
 
 

@@ -21,7 +21,7 @@ from .errors import ExpressionError
 from .i18n import _, language_name
 from .instrument import QUESTION_KINDS, Question
 from .xlsform import (CALCULATE_TYPES, CHOICES, GROUP_WORDS, IMPORTED_TYPES, NO, SELECT_WORDS,
-                      TRANSLATED_FIELDS, YES, Where, classify_type, row_ranges)
+                      TRANSLATED_FIELDS, YES, Where, classify_type)
 from .xlsform_sheets import Row, Table, cell_text
 
 SURVEY_FIELDS = frozenset({"type", "name", "required", "relevant", "constraint", "calculation",
@@ -114,6 +114,9 @@ class SurveyReader:
                     self.skipped[name] = _("row {row} has type '{type}'", row=row.number, type=type_text)
                 self.imp.note(self.where(row, "type"), _("type '{type}' is not supported: '{name}' was left out",
                                                          type=type_text, name=name or "-"))
+            elif type_text.lower() in SELECT_WORDS:
+                self.imp.error(self.where(row, "type"), _(
+                    "{type} needs the name of a choice list, e.g. '{type} yes_no'", type=type_text))
             else:
                 close = difflib.get_close_matches(type_text.split(" ")[0].lower(), KNOWN_TYPES, n=1)
                 self.imp.error(self.where(row, "type"), _(
@@ -146,15 +149,16 @@ class SurveyReader:
             self.imp.error(self.where(row, "type"), _("end_{kind} does not match: {detail}", kind=kind, detail=opened))
             return
         block = stack.pop()
-        rows = row_ranges((block.row.number, row.number))
+        rows = f"{block.row.number}–{row.number}"
+        if any(b.kind == "repeat" for b in stack):  # inside a repeat: left out with it
+            table.skipped.add(row.number)
+            stack[-1].names.extend(block.names)
+            return
         if kind == "repeat":
             table.skipped.add(row.number)
-            if not any(b.kind == "repeat" for b in stack):
-                self.imp.note(Where(self.table.sheet, block.row.number), _(
-                    "repeat '{name}' (rows {rows}) is not supported: rightsaware has no repeats; left out: "
-                    "{names}", name=block.name, rows=rows, names=", ".join(block.names) or "-"))
-            elif stack:
-                stack[-1].names.extend(block.names)
+            self.imp.note(Where(self.table.sheet, block.row.number), _(
+                "repeat '{name}' (rows {rows}) is not supported: rightsaware has no repeats; left out: "
+                "{names}", name=block.name, rows=rows, names=", ".join(block.names) or "-"))
             return
         self.imp.note(Where(self.table.sheet, block.row.number), _(
             "group '{name}' (rows {rows}) was flattened: rightsaware has no groups, so its label is not "
@@ -189,7 +193,8 @@ class SurveyReader:
                         language=language_name(code, "en")))
             if english and "${" in english:
                 self.imp.note(table.where(row, columns["en"]), _(
-                    "the text uses ${{…}}: rightsaware shows text as written, without answers filled in"))
+                    "the text uses {reference}: rightsaware shows text as written, without answers filled in",
+                    reference="${…}"))
         relevant = [part for block in stack for part in block.relevant]
         own = table.text(row, self.columns["relevant"])
         if own is not None:
@@ -257,6 +262,9 @@ class SurveyReader:
                                           relevant=relevant, constraint=constraint, meta=q.meta)
             if q.list_name is not None:
                 kwargs["list_name"] = aliases.get(q.list_name, q.list_name)
+                if q.list_name not in self.lists:
+                    self.imp.error(self.where(q.row, "type"), _(
+                        "there is no list '{list_name}' on the choices sheet", list_name=q.list_name), path + ".type")
             questions.append(QUESTION_KINDS[q.kind](**kwargs))
             for field_name, texts in q.texts.items():
                 for code, text in texts.items():
