@@ -56,9 +56,16 @@ def app(sms_runtime):
 
 @pytest.fixture
 def client(app):
-    from starlette.testclient import TestClient
+    import warnings
 
-    with TestClient(app, base_url="http://internal:8000") as test_client:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # starlette's note about httpx2
+        from starlette.testclient import TestClient
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        test_client = TestClient(app, base_url="http://internal:8000")
+    with test_client:
         yield test_client
 
 
