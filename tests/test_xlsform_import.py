@@ -135,9 +135,13 @@ def test_repeats_media_and_unsupported_types_are_listed(tmp_path) -> None:
                    ["start", "started"]],
         "choices": [["list_name", "name", "label", "image"], ["yn", "yes", "Yes", "yes.png"], ["yn", "no", "No"]],
         "settings": SETTINGS,
+        "external_choices": [["list_name", "name", "label"], ["towns", "a", "Aber"]],
+        "Working notes": [["check with the council"]],
     })
     result = import_xlsform(path)
     assert [q.name for q in result.instrument.questions] == ["people", "happy"]
+    assert "external_choices sheet: the external_choices sheet is not supported; not imported" in notes_text(result)
+    assert "Working notes sheet: not an XLSForm sheet; not imported" in notes_text(result)
     text = notes_text(result)
     assert "repeat 'member' (rows 3–8) is not supported" in text and "member_name, member_age" in text
     assert "survey sheet, row 9, column A (type): type 'geopoint' is not supported: 'where' was left out" in text

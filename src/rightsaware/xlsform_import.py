@@ -29,6 +29,7 @@ from .xlsform_survey import SURVEY_FIELDS, SurveyReader
 SETTINGS_FIELDS = frozenset({"form_title", "form_id", "version", "default_language"})
 CHOICE_FIELDS = frozenset({"list_name", "name", "label"})
 KNOWN_SHEETS = {"external_choices", "entities", "osm"}
+READ_SHEETS = {SURVEY, CHOICES, SETTINGS, EXTRA, CHOICE_EXTRAS, REFERRALS}
 
 
 @frozen
@@ -88,6 +89,18 @@ class _Importer:
         if path:
             self.error_paths.add(path)
 
+    def failure(self) -> Exception:
+        """Every error once, in workbook order (sheet, row, column)."""
+        order = {title: index for index, (title, _rows) in enumerate(self.sheets.values())}
+
+        def position(finding: Finding) -> tuple:
+            where = finding.where
+            if where is None:
+                return (-1, 0, 0)
+            return (order.get(where.sheet, len(order)), where.row or (where.rows or (0,))[0], where.column or 0)
+
+        return fail(self.file, sorted(dict.fromkeys(self.errors), key=position))
+
     def note(self, where: Where | None, message: str) -> None:
         self.notes.append(Finding(where, message))
 
@@ -119,7 +132,7 @@ class _Importer:
         reader.read()
         referrals = self.read_referrals()
         if self.errors and reader.fatal:
-            raise fail(self.file, self.errors)
+            raise self.failure()
         aliases = self.collapse(extras.pop("variants"), lists, sms)
         questions = reader.build(aliases, sms)
         choices = {name: tuple(Choice(c.name, c.labels.get("en", ""), sms.get((name, c.name), (None, {}))[1].get("en"))
@@ -130,9 +143,13 @@ class _Importer:
                                 referrals=referrals, **extras)
         self.validate(instrument)
         if self.errors:
-            raise fail(self.file, self.errors)
+            raise self.failure()
         for table in self.tables:
             self.notes.extend(table.leftovers(_reason))
+        for key, (title, _rows) in self.sheets.items():
+            if key not in READ_SHEETS:
+                self.note(Where(title), _("the {sheet} sheet is not supported; not imported", sheet=title)
+                          if key in KNOWN_SHEETS else _("not an XLSForm sheet; not imported"))
         return ImportResult(instrument.with_hash(content_hash(instrument)),
                             self.catalog_texts(instrument), tuple(self.notes))
 

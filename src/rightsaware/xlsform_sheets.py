@@ -19,7 +19,7 @@ from typing import Any
 from attrs import frozen
 
 from .i18n import _
-from .xlsform import Column, Finding, Where, XLSFormError, describe_value, parse_header
+from .xlsform import Column, Finding, Where, XLSFormError, parse_header
 
 MAX_BYTES = 20_000_000
 MAX_ROWS = 20_000
@@ -197,6 +197,3 @@ class Table:
                 where = Where(self.sheet, None, column.index, column.header or column.letter,
                               tuple(row.number for row in rows))
                 yield Finding(where, reason(column, rows))
-
-    def sample(self, rows: list[Row], column: Column) -> str:
-        return describe_value(cell_text(rows[0].values[column.index]))

@@ -68,6 +68,7 @@ class SurveyReader:
                                                              "constraint", "calculation")}
         self.texts = {name: table.languages(name) for name in TRANSLATED_FIELDS}
         self.meta = [c for c in table.columns if c.field.startswith("meta.")]
+        importer.places["questions"] = Where(table.sheet)
 
     def where(self, row: Row | None, name: str) -> Where:
         return self.table.where(row, self.columns.get(name))
