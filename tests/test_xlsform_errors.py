@@ -196,3 +196,17 @@ def test_existing_files_are_kept_without_force(tmp_path) -> None:
     written = write_import(result, out, force=True)
     assert out / "test-form.toml" in written and 'name = "q"' in (out / "test-form.toml").read_text("utf-8")
     assert not list(out.rglob("*.partial"))
+
+
+def test_size_limits(tmp_path, monkeypatch) -> None:
+    from rightsaware import xlsform_sheets
+
+    path = form(tmp_path, [["type", "name", "label"], ["text", "q", "Q?"]])
+    monkeypatch.setattr(xlsform_sheets, "MAX_UNPACKED", 2_000)
+    assert "the workbook unpacks to more than" in problems(path)[0]
+    monkeypatch.setattr(xlsform_sheets, "MAX_BYTES", 1_000)
+    assert "the file is larger than" in problems(path)[0]
+    monkeypatch.setattr(xlsform_sheets, "MAX_UNPACKED", 200_000_000)
+    monkeypatch.setattr(xlsform_sheets, "MAX_BYTES", 20_000_000)
+    monkeypatch.setattr(xlsform_sheets, "MAX_ROWS", 1)
+    assert "the survey sheet has more than 1 rows" in problems(path)[0]

@@ -216,13 +216,15 @@ def test_translations_without_english_are_reported(tmp_path) -> None:
                    ["text", "q", "Name of your town ${x}?", "Enw eich tref?", "Er enghraifft, Aberystwyth"]],
         "choices": [["list_name", "name", "label", "label::Cymraeg (cy)"], ["spare", "a", "A", "A (cy)"]],
         "settings": SETTINGS,
+        "rightsaware": [["key", "value"], ["description::Cymraeg (cy)", "Am y dref"]],
     })
     result = import_xlsform(path)
     text = notes_text(result)
     assert "row 2, column E (hint::Cymraeg (cy)): Welsh text with no English text beside it: left out" in text
     assert "the text uses ${…}" in text
     assert "list 'spare' is used by no question: its Welsh and Gaelic labels are not kept" in text
-    assert "local-services:q:hint" not in result.translations["cy"]
+    assert "rightsaware sheet, row 2, column B (value): Welsh text with no English text beside it" in text
+    assert set(result.translations["cy"]) == {"local-services:q:label"}
 
 
 @pytest.mark.parametrize("text, role, kind, list_name", [

@@ -23,6 +23,7 @@ from .instrument import ID_PATTERN, Choice, Instrument, ReferralRule
 from .loading import Problem, content_hash, validate_instrument
 from .xlsform import (CHOICE_EXTRAS, CHOICES, EXTRA, MEDIA_COLUMNS, REFERRALS, SETTINGS, SURVEY,
                       XLSFORM_COLUMNS, Column, Finding, Where, fail, parse_language)
+from .xlsform_catalogs import source_texts
 from .xlsform_sheets import Row, Table, read_workbook
 from .xlsform_survey import SURVEY_FIELDS, SurveyReader
 
@@ -170,6 +171,11 @@ class _Importer:
                                   code=language))
                 continue
             texts[language] = {context(instrument.id, *key): text for key, text in parts.items()}
+            for missing in sorted(set(texts[language]) - set(source_texts(instrument))):
+                del texts[language][missing]
+                self.note(self.places.get(f"{missing.split(':', 1)[1]}::{language}"), _(
+                    "{language} text with no English text beside it: left out (English is the source)",
+                    language=language_name(language, "en")))
         return texts
 
     # --- settings and rightsaware's own sheets -------------------------------------------
@@ -268,6 +274,7 @@ class _Importer:
                 self.places["description"] = where
             else:
                 self.translate(language, (base,), value)
+                self.places[f"{base}::{language}"] = where
         else:
             self.error(where, _("unknown key '{key}' on the rightsaware sheet (known: languages, jurisdiction, "
                                 "title::…, description, description::…, meta.NAME, list.NAME)", key=key))

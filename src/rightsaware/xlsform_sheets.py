@@ -22,6 +22,7 @@ from .i18n import _
 from .xlsform import Column, Finding, Where, XLSFormError, parse_header
 
 MAX_BYTES = 20_000_000
+MAX_UNPACKED = 200_000_000
 MAX_ROWS = 20_000
 
 
@@ -72,7 +73,14 @@ def read_workbook(source: str | Path | bytes, file: str | None = None) -> dict[s
 
         if not data.startswith(b"PK"):
             raise zipfile.BadZipFile
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+        if unpacked > MAX_UNPACKED:
+            raise _refuse(file, _("the workbook unpacks to more than {size} MB; an XLSForm is a small workbook",
+                                  size=MAX_UNPACKED // 1_000_000))
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except XLSFormError:
+        raise
     except Exception:  # noqa: BLE001 - zipfile, KeyError, openpyxl's own errors: all "not a workbook"
         raise _refuse(file, _("this is not an Excel workbook (.xlsx). An XLSForm is a .xlsx file with "
                               "survey, choices and settings sheets; save other spreadsheets (.ods, "
