@@ -59,11 +59,11 @@ def client(app):
     import warnings
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # starlette's note about httpx2
+        warnings.simplefilter("ignore")
         from starlette.testclient import TestClient
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore")
         test_client = TestClient(app, base_url="http://internal:8000")
     with test_client:
         yield test_client
