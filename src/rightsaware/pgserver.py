@@ -15,6 +15,7 @@ import pwd
 import shutil
 import stat
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,9 +52,18 @@ class PostgresServer:
         return f"postgresql+psycopg://{self.user}@{self.host}:{self.port}/{dbname}"
 
     def _admin(self):  # noqa: ANN202
+        """A connection to the maintenance database, waiting while the server finishes starting."""
         import psycopg
 
-        return psycopg.connect(host=self.host, port=self.port, user=self.user, dbname="postgres", autocommit=True)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                return psycopg.connect(host=self.host, port=self.port, user=self.user, dbname="postgres",
+                                       autocommit=True, connect_timeout=10)
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
 
     def create_database(self) -> str:
         name = "t_" + uuid.uuid4().hex[:16]
