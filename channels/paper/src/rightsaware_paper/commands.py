@@ -13,7 +13,7 @@ import click
 
 from .reasons import explain, state_name
 from .service import MAX_COPIES
-from .texts import N_, PaperError, paper_messages
+from .texts import N_, PaperError, ngettext, paper_messages
 from .texts import tr as _
 
 
@@ -96,7 +96,7 @@ def scan(obj: Any, paths: tuple[Path, ...], batch_name: str, instrument_id: str 
                     line += " " + _("[scanned before]")
                 review = sum(1 for a in record.answers if a["state"] == "in_review")
                 if review:
-                    line += " " + _("{n} answers to review", n=review)
+                    line += " " + ngettext("{n} answer to review", "{n} answers to review", review)
                 click.echo(line)
             for path in report.skipped:
                 click.echo(_("Skipped {path}: not an image or PDF file.", path=path), err=True)

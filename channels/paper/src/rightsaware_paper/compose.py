@@ -350,10 +350,18 @@ class Composer:
                    for name, pieces in labels.items()}
         words_fit = all(text_width(word, s.body) <= label_width
                         for pieces in labels.values() for _, text in pieces for word in text.split())
-        tallest = max(sum(len(lines) for _, lines in pieces) for pieces in wrapped.values())
         texts: list[TextLine] = []
         bubbles: list[Bubble] = []
-        if words_fit and tallest <= 3 * len(self.languages):
+        grid_height = sum(max(s.row_min, max(sum(len(lines) for _, lines in wrapped[c.name])
+                                             for c in choices[i:i + per_row]) * lh + 1.5)
+                          for i in range(0, len(choices), per_row))
+        row_width = RIGHT - self.text_x
+        if self.arrangement == "side_by_side":
+            row_width = (row_width - 5.0) / 2
+        rows_height = sum(max(s.row_min, max(len(wrap(text, row_width, s.body)) for _, text in labels[c.name])
+                              * (1 if self.arrangement == "side_by_side" else len(self.languages)) * lh + 2.0)
+                          for c in choices)
+        if words_fit and grid_height <= rows_height:
             y = top
             for start in range(0, len(choices), per_row):
                 row = choices[start:start + per_row]

@@ -43,6 +43,18 @@ REASONS = {
     "empty": N_("The file is empty."),
 }
 
+ACTION_NAMES = {
+    "choose": N_("chosen"),
+    "blank": N_("nothing chosen"),
+    "unreadable": N_("can't tell"),
+    "keyed": N_("typed in"),
+    "reject": N_("not counted"),
+    "identify": N_("code typed in"),
+    "same_sheet": N_("the same sheet"),
+    "different_person": N_("another person's form"),
+    "superseded": N_("replaced by a later scan"),
+}
+
 STATES = {
     "read": N_("read"),
     "in_review": N_("in review"),
@@ -57,6 +69,11 @@ def explain(reason: str | None, messages: Any) -> str:
         return ""
     template = REASONS.get(reason)
     return messages._(template) if template else reason
+
+
+def action_name(action: str, messages: Any) -> str:
+    template = ACTION_NAMES.get(action)
+    return messages._(template) if template else action
 
 
 def state_name(state: str, messages: Any) -> str:

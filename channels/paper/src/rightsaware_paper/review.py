@@ -30,8 +30,9 @@ from .identity import BadCode, normalise_code, parse_code
 from .scanning import Scanner, refresh_page_state
 from .service import PaperService
 from .storage import dumps, loads, now, write_transaction
-from .texts import N_, PaperError
+from .texts import DOMAIN, N_, PaperError
 
+CORE_DOMAIN = "rightsaware"
 ACTIONS = {
     "answer": ("choose", "blank", "unreadable"),
     "refused": ("choose", "blank", "unreadable"),
@@ -50,9 +51,12 @@ MSG_NO_ITEM = N_("There is no review item {id}.")
 class ReviewError(PaperError):
     """A decision that cannot be taken; ``template`` and ``params`` translate the message."""
 
-    def __init__(self, template: str, custom: bool = False, **params: Any) -> None:
-        super().__init__(template, **params)
+    def __init__(self, template: str, custom: bool = False, domain: str = DOMAIN, **params: Any) -> None:
+        super().__init__(template, domain=domain, **params)
         self.custom = custom  # the instrument's own constraint message, already translated
+
+    def translated(self, messages: Any) -> str:
+        return self.message if self.custom else super().translated(messages)
 
 
 @frozen
@@ -135,6 +139,18 @@ class ReviewQueue:
                 connection.execute(update(db.items).where(db.items.c.id == item.id).values(crop_path=path))
         return self.service.files.read(path)
 
+    def other_page_image(self, item: Item) -> bytes | None:
+        """For a conflict: a preview of the earlier scan of the same sheet page."""
+        other = item.proposal.get("other_page")
+        if not other:
+            return None
+        with self.engine.connect() as connection:
+            row = connection.execute(select(db.pages).where(db.pages.c.hash == other)).mappings().first()
+        if row is None:
+            return None
+        path = crop_from_page(self.service.files, dict(row), None, "page")
+        return None if path is None else self.service.files.read(path)
+
     def _item(self, row: dict) -> Item:
         with self.engine.connect() as connection:
             page = connection.execute(select(db.pages).where(db.pages.c.hash == row["page_hash"])).mappings().first()
@@ -200,7 +216,7 @@ class ReviewQueue:
                 instrument = self.service.runtime.instrument(item.page["instrument_id"])
                 text = localize(instrument, self.service.runtime.messages(language)).constraint_message(question)
                 raise ReviewError(text or value.custom, custom=True)
-            raise ReviewError(value.message, **value.params)
+            raise ReviewError(value.message, domain=CORE_DOMAIN, **value.params)
         return jsonable(value)
 
     def _decide_answer(self, item: Item, action: str, value: Any) -> Any:

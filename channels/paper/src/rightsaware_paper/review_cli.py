@@ -10,6 +10,7 @@ import click
 
 from .reasons import explain
 from .review import ACTIONS, ReviewQueue
+from .texts import ngettext
 from .texts import tr as _
 
 
@@ -61,7 +62,7 @@ def list_items(obj: Any, show_all: bool, as_json: bool) -> None:
             what = item.question or _("whole page")
             reasons = "; ".join(explain(r, m) for r in item.reasons)
             click.echo(f"{item.id:>5}  {item.kind:<10} {item.state:<8} {what}: {reasons}")
-        click.echo(_("{n} items waiting.", n=queue.count("open")))
+        click.echo(ngettext("{n} item waiting.", "{n} items waiting.", queue.count("open")))
 
 
 @review.command()
@@ -121,7 +122,7 @@ def decide(obj: Any, item_id: int, action: str, values: tuple[str, ...], who: st
             value = list(values) if multiple else " ".join(values)
         decided = queue.decide(item_id, action, value, who=who)
         click.echo(_("Item {id} decided by {who}.", id=decided.id, who=decided.decided_by))
-        click.echo(_("{n} items waiting.", n=queue.count("open")))
+        click.echo(ngettext("{n} item waiting.", "{n} items waiting.", queue.count("open")))
 
 
 def _is_multiple(service: Any, item: Any) -> bool:

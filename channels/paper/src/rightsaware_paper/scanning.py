@@ -30,7 +30,7 @@ from .reader import PageResult
 from .service import PaperService
 from .storage import dumps, loads, now, write_transaction
 
-RETRYABLE = {"unknown_layout", "instrument_missing", "version_mismatch"}
+RETRYABLE = {"unknown_layout", "instrument_missing", "version_mismatch", "other_instrument"}
 
 
 @frozen
@@ -153,7 +153,8 @@ class Scanner:
         self._supersede_unread(identity, page_hash)
         duplicate = self._same_sheet_page(identity, page_hash)
         if duplicate is not None:
-            if _same_reading(loads(duplicate["result_json"]), result.summary()):
+            if (_same_reading(loads(duplicate["result_json"]), result.summary())
+                    or self._matches_decided(duplicate, result)):
                 self._save_page({**base, **ident}, "rejected", "duplicate", duplicate["hash"], summary)
                 return
             self._save_page({**base, **ident}, "in_review", "conflict", duplicate["hash"], summary)
@@ -231,6 +232,20 @@ class Scanner:
                 p.serial == identity.serial, p.page_no == identity.page, p.hash != page_hash,
                 p.sheet_key.is_not(None))).order_by(p.created_at)).mappings().all()
         return dict(rows[0]) if rows else None
+
+    def _matches_decided(self, earlier: dict, result: PageResult) -> bool:
+        """A new reading with every answer accepted equals what was decided for the earlier scan."""
+        if not result.answers or any(a.state != "accepted" for a in result.answers):
+            return False
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(db.answers.c.question, db.answers.c.value_json).where(and_(
+                db.answers.c.sheet_key == earlier["sheet_key"], db.answers.c.page_hash == earlier["hash"]))).all()
+            open_items = connection.execute(select(db.items.c.id).where(and_(
+                db.items.c.page_hash == earlier["hash"], db.items.c.state == "open"))).first()
+        if open_items is not None:
+            return False
+        decided = {row.question: loads(row.value_json) for row in rows}
+        return all(decided.get(a.question) == _json_value(a.value) for a in result.answers)
 
     def _page(self, page_hash: str) -> dict | None:
         with self.engine.connect() as connection:

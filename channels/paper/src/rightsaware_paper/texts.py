@@ -64,14 +64,14 @@ class FormText:
         return self._messages.ngettext(singular, plural, n, **params)
 
 
-def tr(message: str, **params: Any) -> str:
+def tr(message: str, *, domain: str = DOMAIN, **params: Any) -> str:
     """``message`` in the active locale (:func:`rightsaware.i18n.use_messages`), else English."""
     from rightsaware.errors import CatalogError
     from rightsaware.i18n import current_messages
 
     messages = current_messages()
     try:
-        return messages.domain(DOMAIN)._(message, **params)
+        return messages.domain(domain)._(message, **params)
     except CatalogError:
         return message.format(**params) if params else message
 
@@ -79,11 +79,26 @@ def tr(message: str, **params: Any) -> str:
 class PaperError(RightsawareError):
     """A user error of the paper channel; ``template`` and ``params`` translate it again later."""
 
-    def __init__(self, template: str, **params: Any) -> None:
-        super().__init__(tr(template, **params))
+    def __init__(self, template: str, *, domain: str = DOMAIN, **params: Any) -> None:
+        super().__init__(tr(template, domain=domain, **params))
         self.template = template
+        self.domain = domain
         self.params = params
 
     def translated(self, messages: Any) -> str:
-        """The message in ``messages``' language (the paper domain's messages)."""
-        return messages._(self.template, **self.params)
+        """The message in the language of ``messages`` (any domain's messages)."""
+        return messages.domain(self.domain)._(self.template, **self.params)
+
+
+def trn(singular: str, plural: str, n: int, **params: Any) -> str:
+    """The plural form for ``n`` in the active locale (CLDR: six forms in Welsh, four in Gaelic)."""
+    from rightsaware.errors import CatalogError
+    from rightsaware.i18n import current_messages
+
+    try:
+        return current_messages().domain(DOMAIN).ngettext(singular, plural, n, **params)
+    except CatalogError:
+        return (singular if n == 1 else plural).format(n=n, **params)
+
+
+ngettext = trn  # the name the extractor knows
