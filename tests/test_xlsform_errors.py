@@ -209,4 +209,4 @@ def test_size_limits(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(xlsform_sheets, "MAX_UNPACKED", 200_000_000)
     monkeypatch.setattr(xlsform_sheets, "MAX_BYTES", 20_000_000)
     monkeypatch.setattr(xlsform_sheets, "MAX_ROWS", 1)
-    assert "the survey sheet has more than 1 rows" in problems(path)[0]
+    assert "the survey sheet has more than 1 row" in problems(path)[0]

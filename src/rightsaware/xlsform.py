@@ -12,13 +12,19 @@ question types exist, and the error raised when a workbook cannot be imported.
 from __future__ import annotations
 
 import re
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from attrs import field, frozen
 
 from .errors import RightsawareError
 from .i18n import _, ngettext
 from .i18n_languages import UnknownLanguage, normalize_language
+
+if TYPE_CHECKING:
+    from .instrument import Instrument
+    from .xlsform_export import ExportResult
+    from .xlsform_import import ImportResult
 
 SURVEY, CHOICES, SETTINGS = "survey", "choices", "settings"
 #: Sheets pyxform ignores, for what XLSForm has no column for (see docs/xlsform.md).
@@ -39,12 +45,11 @@ MEDIA_COLUMNS = frozenset({"image", "big-image", "audio", "video", "media"})
 XLSFORM_COLUMNS = frozenset({
     "appearance", "default", "choice_filter", "read_only", "readonly", "calculation",
     "required_message", "requiredmsg", "guidance_hint", "repeat_count", "jr:count", "count",
-    "parameters", "trigger", "autoplay", "rows", "note", "no_app_error_string",
-    "noapperrorstring", "save_to", "compact_tag", "sms_field", "sms_option", "sms_separator",
-    "sms_allow_media", "sms_date_format", "sms_datetime_format", "sms_response", "body",
-    "instance_name", "public_key", "submission_url", "style", "allow_choice_duplicates",
-    "namespaces", "auto_send", "auto_delete", "clean_text_values", "prefix", "delimiter",
-    "sms_keyword", "entities", "label_name",
+    "parameters", "trigger", "autoplay", "rows", "no_app_error_string", "noapperrorstring",
+    "save_to", "compact_tag", "sms_field", "sms_option", "sms_separator", "sms_allow_media",
+    "sms_date_format", "sms_datetime_format", "sms_response", "body", "instance_name",
+    "public_key", "submission_url", "style", "allow_choice_duplicates", "namespaces",
+    "auto_send", "auto_delete", "clean_text_values", "prefix", "delimiter", "sms_keyword",
 })
 
 # --- question types ----------------------------------------------------------------------
@@ -269,28 +274,24 @@ def parse_header(index: int, header: str, default: tuple[str | None, str | None]
     return Column(index, header, name, language, True, other)
 
 
-def describe_value(value: Any) -> str:
-    """A cell value as text for messages (short)."""
-    text = str(value)
-    return text if len(text) <= 60 else text[:57] + "…"
-
-
-def import_xlsform(*args: Any, **kwargs: Any) -> Any:
-    """See :func:`rightsaware.xlsform_import.import_xlsform`."""
+def import_xlsform(source: str | Path | bytes, *, instrument_id: str | None = None,
+                   file: str | None = None) -> ImportResult:
+    """Read an XLSForm; see :func:`rightsaware.xlsform_import.import_xlsform`."""
     from .xlsform_import import import_xlsform as run
 
-    return run(*args, **kwargs)
+    return run(source, instrument_id=instrument_id, file=file)
 
 
-def write_import(*args: Any, **kwargs: Any) -> Any:
-    """See :func:`rightsaware.xlsform_catalogs.write_import`."""
+def write_import(result: ImportResult, out_dir: str | Path, *, force: bool = False) -> list[Path]:
+    """Write an import's files; see :func:`rightsaware.xlsform_catalogs.write_import`."""
     from .xlsform_catalogs import write_import as run
 
-    return run(*args, **kwargs)
+    return run(result, out_dir, force=force)
 
 
-def export_xlsform(*args: Any, **kwargs: Any) -> Any:
-    """See :func:`rightsaware.xlsform_export.export_xlsform`."""
+def export_xlsform(instrument: Instrument, locales_dir: Path | None, path: str | Path, *,
+                   force: bool = False) -> ExportResult:
+    """Write a workbook; see :func:`rightsaware.xlsform_export.export_xlsform`."""
     from .xlsform_export import export_xlsform as run
 
-    return run(*args, **kwargs)
+    return run(instrument, locales_dir, path, force=force)

@@ -19,7 +19,7 @@ from babel.messages.pofile import PoFileError, read_po
 
 from . import i18n_check
 from .extract import instrument_messages
-from .i18n import Translator, _, catalog_path, language_name
+from .i18n import Translator, _, catalog_path, language_name, ngettext
 from .instrument import Instrument
 from .loading import instrument_data, load_instrument, write_instrument
 from .text import nfc
@@ -62,8 +62,9 @@ def read_translations(instrument: Instrument, locales_dir: Path | None) -> tuple
             elif message.string:
                 texts[message.context] = message.string
         if fuzzy:
-            notes.append(Finding(None, _("{path}: {n} fuzzy translations (not yet reviewed) were not exported",
-                                         path=str(path), n=fuzzy)))
+            notes.append(Finding(None, ngettext(
+                "{path}: {n} fuzzy translation (not yet reviewed) was not exported",
+                "{path}: {n} fuzzy translations (not yet reviewed) were not exported", fuzzy, path=str(path))))
     return translations, notes
 
 

@@ -55,15 +55,18 @@ def import_command(workbook: Path, out_dir: Path, instrument_id: str | None, for
         result = import_xlsform(workbook, instrument_id=instrument_id)
         paths = write_import(result, out_dir, force=force)
     instrument = result.instrument
-    click.echo(m._("Imported {id} (version {version}, {n} questions, languages: {languages}).", id=instrument.id,
-                   version=instrument.version, n=len(instrument.questions), languages=", ".join(instrument.languages)))
+    click.echo(m.ngettext("Imported {id} (version {version}, {n} question, languages: {languages}).",
+                          "Imported {id} (version {version}, {n} questions, languages: {languages}).",
+                          len(instrument.questions), id=instrument.id, version=instrument.version,
+                          languages=", ".join(instrument.languages)))
     for path in paths:
         click.echo(f"  {path}")
     total = len(source_texts(instrument))
     for language in instrument.languages:
         if language != "en":
-            click.echo(m._("{language}: {done} of {total} texts translated", language=m.language_name(language),
-                           done=len(result.translations.get(language, {})), total=total))
+            click.echo(m.ngettext("{language}: {done} of {n} text translated",
+                                  "{language}: {done} of {n} texts translated", total,
+                                  language=m.language_name(language), done=len(result.translations.get(language, {}))))
     _echo_notes(m.ngettext("{n} thing in the workbook was not imported as it is:",
                            "{n} things in the workbook were not imported as they are:", len(result.notes)),
                 result.notes)
@@ -94,7 +97,8 @@ def export_command(instrument: str, out_path: Path, force: bool) -> None:
             entry = obj.runtime.instruments.entry(instrument)
             loaded, locales = entry.instrument, entry.locales_dir
         result = export_xlsform(loaded, locales, out_path, force=force)
-    click.echo(m._("Wrote {path}: {id} version {version}, {n} questions, languages: {languages}.",
-                   path=str(result.path), id=loaded.id, version=loaded.version, n=len(loaded.questions),
-                   languages=", ".join(loaded.languages)))
+    click.echo(m.ngettext("Wrote {path}: {id} version {version}, {n} question, languages: {languages}.",
+                          "Wrote {path}: {id} version {version}, {n} questions, languages: {languages}.",
+                          len(loaded.questions), path=str(result.path), id=loaded.id, version=loaded.version,
+                          languages=", ".join(loaded.languages)))
     _echo_notes(m.ngettext("{n} note on the export:", "{n} notes on the export:", len(result.notes)), result.notes)

@@ -92,6 +92,10 @@ class _Importer:
 
     def failure(self) -> Exception:
         """Every error once, in workbook order (sheet, row, column)."""
+        return fail(self.file, self.in_order(self.errors))
+
+    def in_order(self, findings: list[Finding]) -> list[Finding]:
+        """Each finding once, in workbook order: sheet, row, column."""
         order = {title: index for index, (title, _rows) in enumerate(self.sheets.values())}
 
         def position(finding: Finding) -> tuple:
@@ -100,7 +104,7 @@ class _Importer:
                 return (-1, 0, 0)
             return (order.get(where.sheet, len(order)), where.row or (where.rows or (0,))[0], where.column or 0)
 
-        return fail(self.file, sorted(dict.fromkeys(self.errors), key=position))
+        return sorted(dict.fromkeys(findings), key=position)
 
     def note(self, where: Where | None, message: str) -> None:
         self.notes.append(Finding(where, message))
@@ -136,8 +140,8 @@ class _Importer:
             raise self.failure()
         aliases = self.collapse(extras.pop("variants"), lists, sms)
         questions = reader.build(aliases, sms)
-        choices = {name: tuple(Choice(c.name, c.labels.get("en", ""), sms.get((name, c.name), (None, {}))[1].get("en"))
-                               for c in rows) for name, rows in lists.items() if name not in aliases}
+        choices = {name: tuple(Choice(c.name, c.labels.get("en", ""), self.sms_label(sms, name, c.name)) for c in rows)
+                   for name, rows in lists.items() if name not in aliases}
         languages = extras.pop("languages") or self.found_languages()
         instrument = Instrument(id=settings["id"], version=settings["version"], title=settings["title"],
                                 languages=languages, questions=questions, choices=choices,
@@ -151,8 +155,12 @@ class _Importer:
             if key not in READ_SHEETS:
                 self.note(Where(title), _("the {sheet} sheet is not supported; not imported", sheet=title)
                           if key in KNOWN_SHEETS else _("not an XLSForm sheet; not imported"))
-        return ImportResult(instrument.with_hash(content_hash(instrument)),
-                            self.catalog_texts(instrument), tuple(self.notes))
+        texts = self.catalog_texts(instrument)
+        return ImportResult(instrument.with_hash(content_hash(instrument)), texts, tuple(self.in_order(self.notes)))
+
+    @staticmethod
+    def sms_label(sms: dict, list_name: str, choice: str) -> str | None:
+        return sms.get((list_name, choice), (None, {}))[1].get("en")
 
     def found_languages(self) -> tuple[str, ...]:
         found = {"en"} | set(self.parts)
@@ -188,7 +196,8 @@ class _Importer:
             column = table.find(field) if table is not None else None
             values[field] = table.text(row, column, strip=True) if row is not None and column else None
             if column is not None:
-                self.places[{"form_id": "id", "form_title": "title"}.get(field, field)] = table.where(row or table.header_row, column)
+                key = {"form_id": "id", "form_title": "title"}.get(field, field)
+                self.places[key] = table.where(row or table.header_row, column)
         default: tuple[str | None, str | None] = ("en", None)
         if values["default_language"]:
             try:
@@ -297,8 +306,7 @@ class _Importer:
             name = table.text(row, name_column, strip=True)
             texts = {code: text for code, column in labels.items() if (text := table.text(row, column)) is not None}
             if list_name is None and name is None and not texts:
-                table.taken -= {(row.number, c.index) for c in labels.values()}
-                continue
+                continue  # a row with other cells only: listed as not imported
             if list_name is None or name is None:
                 column = list_column if list_name is None else name_column
                 self.error(table.where(row, column), _("this choice has no {column}", column=column.header))

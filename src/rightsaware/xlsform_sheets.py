@@ -18,7 +18,7 @@ from typing import Any
 
 from attrs import frozen
 
-from .i18n import _
+from .i18n import _, ngettext
 from .xlsform import Column, Finding, Where, XLSFormError, parse_header
 
 MAX_BYTES = 20_000_000
@@ -93,8 +93,9 @@ def read_workbook(source: str | Path | bytes, file: str | None = None) -> dict[s
                 if any(cell_text(value) is not None for value in values):
                     rows.append((number, tuple(values)))
                     if len(rows) > MAX_ROWS:
-                        raise _refuse(file, _("the {sheet} sheet has more than {n} rows",
-                                              sheet=worksheet.title, n=MAX_ROWS))
+                        raise _refuse(file, ngettext("the {sheet} sheet has more than {n} row",
+                                                     "the {sheet} sheet has more than {n} rows", MAX_ROWS,
+                                                     sheet=worksheet.title))
             sheets.setdefault(worksheet.title.strip().lower(), (worksheet.title, rows))
     finally:
         workbook.close()
@@ -148,11 +149,14 @@ class Table:
             key = (column.field, column.language, column.other_language)
             if key in seen:
                 first = seen[key]
-                errors.append(Finding(Where(title, header_number, column.index, column.header), _(
-                    "two columns give the same thing: {first} (column {letter}) and {second}. Remove one"
-                    "{hint}", first=first.header, letter=first.letter, second=column.header,
-                    hint=_(", or set default_language on the settings sheet to say which language "
-                           "the columns without '::' are in") if first.suffixed != column.suffixed else "")))
+                where = Where(title, header_number, column.index, column.header)
+                params = dict(first=first.header, letter=first.letter, second=column.header)
+                errors.append(Finding(where, _(
+                    "two columns give the same thing: {first} (column {letter}) and {second}. Remove one, or set "
+                    "default_language on the settings sheet to say which language the columns without '::' are "
+                    "in", **params) if first.suffixed != column.suffixed else _(
+                    "two columns give the same thing: {first} (column {letter}) and {second}. Remove one",
+                    **params)))
             seen.setdefault(key, column)
         padded = [Row(number, tuple(values) + (None,) * (width - len(values))) for number, values in rows[1:]]
         return cls(title, columns, padded, header_number)

@@ -121,9 +121,10 @@ class SurveyReader:
             else:
                 close = difflib.get_close_matches(type_text.split(" ")[0].lower(), KNOWN_TYPES, n=1)
                 self.imp.error(self.where(row, "type"), _(
-                    "unknown type '{type}'.{hint} rightsaware imports text, integer, decimal, date, note, "
-                    "select_one LIST and select_multiple LIST", type=type_text,
-                    hint=_(" Did you mean '{word}'?", word=close[0]) if close else ""))
+                    "unknown type '{type}'. Did you mean '{word}'? rightsaware imports text, integer, decimal, "
+                    "date, note, select_one LIST and select_multiple LIST", type=type_text, word=close[0])
+                    if close else _("unknown type '{type}'. rightsaware imports text, integer, decimal, date, note, "
+                                    "select_one LIST and select_multiple LIST", type=type_text))
         for block in stack:
             self.imp.error(Where(self.table.sheet, block.row.number), _(
                 "'{name}' (begin_{kind}) is never closed: add an end_{kind} row", name=block.name, kind=block.kind))
@@ -163,8 +164,9 @@ class SurveyReader:
             return
         self.imp.note(Where(self.table.sheet, block.row.number), _(
             "group '{name}' (rows {rows}) was flattened: rightsaware has no groups, so its label is not "
-            "shown{relevant}", name=block.name, rows=rows,
-            relevant=_("; its relevant was added to each question in it") if block.relevant else ""))
+            "shown; its relevant was added to each question in it", name=block.name, rows=rows)
+            if block.relevant else _("group '{name}' (rows {rows}) was flattened: rightsaware has no groups, so "
+                                     "its label is not shown", name=block.name, rows=rows))
 
     def question(self, row: Row, name: str | None, kind: Any, stack: list[Block]) -> None:
         table = self.table
