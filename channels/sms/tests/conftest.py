@@ -71,9 +71,8 @@ def client(app):
 
 @pytest.fixture
 def service(sms_runtime, sms_channel):
-    from rightsaware_sms.webhooks import SmsService
-
-    return SmsService(sms_runtime, sms_channel)
+    """The runtime's SMS service: the one the app's routes and its pump use."""
+    return sms_channel.service(sms_runtime)
 
 
 @pytest.fixture
@@ -90,8 +89,8 @@ def invite(sms_runtime, service):
 
 
 @pytest.fixture
-def text(client):
-    """``text(number, body, sid=None, **extra)``: post a signed inbound text; returns the response."""
+def text(client, service):
+    """``text(number, body, sid=None, **extra)``: post a signed inbound text, wait for the pump; the response."""
     import itertools
 
     from rightsaware_sms.fake_twilio import inbound_form, signed_post
@@ -100,7 +99,9 @@ def text(client):
 
     def post(number: str, body: str, sid: str | None = None, **extra: str):
         sid = sid or f"SM{next(counter):032x}"
-        return client.post("/sms/inbound", **signed_post(inbound_form(number, body, sid, **extra),
-                                                         PUBLIC_URL + "/sms/inbound"))
+        response = client.post("/sms/inbound", **signed_post(inbound_form(number, body, sid, **extra),
+                                                             PUBLIC_URL + "/sms/inbound"))
+        assert service.pump.wait_idle(30)
+        return response
 
     return post

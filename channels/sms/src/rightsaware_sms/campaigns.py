@@ -63,7 +63,8 @@ def sample_invitation(runtime: Any, channel: Any, instrument: Any, language: str
     total = len(answerable)
     if first is None:
         return prepare(texts.closing([], max_segments=channel.settings.max_closing_segments)), 0
-    body = prepare(texts.invitation(first, number=1, total=total, notes=engine.pending_notes(empty, first)))
+    _answered, remaining = engine.progress(empty)  # as Conversations.start words it
+    body = prepare(texts.invitation(first, number=1, total=remaining, notes=engine.pending_notes(empty, first)))
     rest = sum(measure(prepare(texts.question(q, number=i, total=total))).segments
                for i, q in enumerate(answerable, start=1) if q is not first)
     rest += measure(prepare(texts.closing([], max_segments=channel.settings.max_closing_segments))).segments

@@ -41,6 +41,7 @@ class SmsChannel:
         self._gateway = gateway
         self._lock = threading.Lock()
         self._stores: dict[int, Any] = {}
+        self._services: dict[int, Any] = {}
 
     # --- gateways ------------------------------------------------------------------------------
 
@@ -96,6 +97,20 @@ class SmsChannel:
                 found = SmsStore(store)
                 self._stores = {id(store): found}
             return found
+
+    def service(self, runtime: Any) -> Any:
+        """The runtime's :class:`~rightsaware_sms.service.SmsService` (one per runtime and store)."""
+        from .service import SmsService
+
+        with self._lock:
+            found = self._services.get(id(runtime))
+            if found is None or found.runtime is not runtime or found.sms.store is not runtime.store:
+                found = None
+        if found is None:
+            found = SmsService(runtime, self)
+            with self._lock:
+                self._services[id(runtime)] = found
+        return found
 
     def texts(self, runtime: Any, instrument: Any, language: str) -> Any:
         from .texts import Texts

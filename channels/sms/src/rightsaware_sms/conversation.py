@@ -56,8 +56,12 @@ class Conversations:
 
     # --- receiving -----------------------------------------------------------------------------
 
-    def receive(self, params: Mapping[str, str], *, wait: bool = True) -> str | None:
-        """Record and apply one inbound text; the respondent id, or ``None`` for a duplicate."""
+    def receive(self, params: Mapping[str, str], *, apply: bool = True) -> str | None:
+        """Record one inbound text (and apply it, unless ``apply=False``); the respondent id, or ``None``.
+
+        ``None`` means a duplicate ``MessageSid``: nothing changed. With ``apply=False`` the
+        text waits in ``sms_inbound`` for :meth:`drain` (the server's pump, the worker).
+        """
         sid = params.get("MessageSid") or params.get("SmsSid") or ""
         sender = params.get("From") or ""
         if not sid or not sender:
@@ -81,7 +85,8 @@ class Conversations:
             self.opt_in(respondent_id, sid, confirmed_by_provider=self._provider_confirms(sender, body, params))
             self.sms.finish_inbound(row_id)
             return respondent_id
-        self.drain(respondent_id, wait_for=row_id if wait else None)
+        if apply:
+            self.drain(respondent_id, wait_for=row_id)
         return respondent_id
 
     def _provider_confirms(self, sender: str, body: str, params: Mapping[str, str]) -> bool:

@@ -8,8 +8,8 @@
   abandoned (reason ``expired``); a later text from the respondent gets the "no survey
   open" answer.
 * **Unknown outcomes** are reconciled with the provider (see :mod:`rightsaware_sms.sender`).
-* **Stranded texts** (a server that crashed between recording and applying a text) are
-  applied in order.
+* **Pending texts** that the server's pump has not applied within a second (it is off, busy,
+  or the server crashed between recording and applying) are applied in order.
 """
 
 from __future__ import annotations
@@ -87,10 +87,11 @@ def reconcile_unknown(runtime: Any, sender: Any, now: dt.datetime | None = None)
     return settled
 
 
-def apply_stranded(channel: Any, conversations: Any, runtime: Any, now: dt.datetime | None = None) -> int:
-    """Apply texts recorded but never applied (a crash between the two); how many respondents."""
+def apply_stranded(channel: Any, conversations: Any, runtime: Any, now: dt.datetime | None = None,
+                   older_than: dt.timedelta = STRANDED_AFTER) -> int:
+    """Apply texts recorded but not applied after ``older_than``; how many respondents had some."""
     now = now or utcnow()
-    respondents = channel.sms_store(runtime).respondents_with_pending(now - STRANDED_AFTER)
+    respondents = channel.sms_store(runtime).respondents_with_pending(now - older_than)
     for respondent_id in respondents:
         conversations.drain(respondent_id)
     return len(respondents)

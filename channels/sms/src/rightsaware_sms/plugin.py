@@ -44,9 +44,9 @@ def register_routes(register: Any, runtime: Any) -> None:
     if channel is None:
         return
     from .simulator import make_simulator_routes
-    from .webhooks import SmsService, make_routes
+    from .webhooks import make_routes
 
-    service = SmsService(runtime, channel)
+    service = channel.service(runtime)
     for route in make_routes(service):
         register(route)
     routes = make_simulator_routes(service)

@@ -58,6 +58,7 @@ inbound = Table(
     Column("received_at", UTCDateTime(), nullable=False),
     Column("processed_at", UTCDateTime()),
     Index("ix_sms_inbound_pending", "respondent_id", "state", "id"),
+    Index("ix_sms_inbound_state", "state", "received_at"),
 )
 
 leases = Table(

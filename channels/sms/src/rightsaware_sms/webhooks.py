@@ -2,10 +2,10 @@
 
 Every request's ``X-Twilio-Signature`` is checked against the configured public URL
 (``RIGHTSAWARE_PUBLIC_URL`` + the route's path and query), never against the ``Host`` the
-server sees; a missing or wrong signature gets 403 and changes nothing. Texts are recorded
-and applied before the answer (an empty TwiML ``<Response/>``) goes back; the replies they
-cause are queued in the outbox and sent right after the response, by the same code the
-worker uses.
+server sees; a missing or wrong signature gets 403 and changes nothing. A text is recorded
+durably (once per ``MessageSid``; an opt-out takes effect at once) before the answer, an
+empty TwiML ``<Response/>``, goes back; it is then applied and answered by the pump of
+:mod:`rightsaware_sms.service` (or by the worker), through the outbox.
 """
 
 from __future__ import annotations
@@ -13,65 +13,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from rightsaware.errors import ConfigError
-from rightsaware.events import InboundEvent
-
-from .channel import INBOUND_PATH, NAME, QUEUE_CONVERSATION, STATUS_PATH
-from .conversation import BadInbound, Conversations
+from .channel import INBOUND_PATH, STATUS_PATH
+from .conversation import BadInbound
 from .gateway import signature_is_valid, twiml
-from .sender import Sender
 
 log = logging.getLogger(__name__)
 FORM = "application/x-www-form-urlencoded"
 TWIML = "application/xml"
-
-
-class SmsService:
-    """What the routes share: the conversations, a sender without pacing, the status rules."""
-
-    def __init__(self, runtime: Any, channel: Any) -> None:
-        self.runtime = runtime
-        self.channel = channel
-        self.conversations = Conversations(runtime, channel)
-        self.sender = Sender(runtime, channel)
-        self.sms = channel.sms_store(runtime)
-
-    def send_now(self, respondent_id: str | None) -> int:
-        """Send the respondent's queued conversation texts at once; how many were handled.
-
-        Anything that fails here stays in the outbox for the worker (retry, reconcile).
-        """
-        if not respondent_id:
-            return 0
-        items = self.sms.claim_for_respondent(QUEUE_CONVERSATION, respondent_id,
-                                              lease_seconds=self.channel.settings.lease_seconds)
-        for index, item in enumerate(items):
-            try:
-                self.sender.send_item(item)
-            except ConfigError as exc:
-                log.error("SMS sending is misconfigured: %s", exc)
-                for rest in items[index + 1:]:
-                    self.runtime.store.requeue(rest.id)
-                break
-        return len(items)
-
-    def status(self, params: Any) -> bool:
-        """Apply a status callback; True if the status moved forward."""
-        sid = params.get("MessageSid") or params.get("SmsSid") or ""
-        status = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
-        if not sid or not status:
-            return False
-        moved = self.sms.record_delivery(sid, status, outbox_id=self.sms.outbox_id_for_sid(sid),
-                                         error_code=params.get("ErrorCode") or None)
-        event = InboundEvent(channel=NAME, idempotency_key=f"{sid}:{status}", kind="status", text=status)
-        self.runtime.hook.inbound_received(event=event, channel=self.channel, runtime=self.runtime)
-        return moved
 
 
 def signed_url(runtime: Any, path: str, request: Request) -> str | None:
@@ -100,7 +53,7 @@ async def verified_form(request: Request, runtime: Any, channel: Any, path: str)
     return form
 
 
-def make_routes(service: SmsService) -> list[Route]:
+def make_routes(service: Any) -> list[Route]:
     """The two webhook routes."""
     runtime, channel = service.runtime, service.channel
 
@@ -110,11 +63,11 @@ def make_routes(service: SmsService) -> list[Route]:
             return PlainTextResponse("Forbidden", status_code=403)
         params = {key: value for key, value in form.multi_items()}
         try:
-            respondent_id = await run_in_threadpool(service.conversations.receive, params)
+            respondent_id = await run_in_threadpool(service.conversations.receive, params, apply=False)
         except BadInbound:
             return PlainTextResponse("Bad request: MessageSid and From are required", status_code=400)
-        task = BackgroundTask(service.send_now, respondent_id) if respondent_id else None
-        return Response(twiml(), media_type=TWIML, background=task)
+        service.received(respondent_id)
+        return Response(twiml(), media_type=TWIML)
 
     async def status(request: Request) -> Response:
         form = await verified_form(request, runtime, channel, STATUS_PATH)

@@ -4,12 +4,14 @@ Each round it leases a batch — conversation replies first, then campaign texts
 is quiet hours — and sends them one by one through :class:`~rightsaware_sms.sender.Sender`,
 pacing actual sends on a fixed schedule (send *k* at ``start + k / rate``) so the achieved
 rate matches the configured one. The batch is small enough to be sent well within the
-lease. Every ``housekeeping_every`` seconds it runs the chores of
+lease. Texts received by the server and not applied within :data:`APPLY_AFTER` are
+applied here (in order, under the respondent's lease). Every ``housekeeping_every`` seconds it runs the chores of
 :mod:`rightsaware_sms.housekeeping`. It may be killed at any instant: see ``docs/sms.md``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import threading
 import time
@@ -24,6 +26,9 @@ from . import housekeeping
 from .channel import QUEUE_CAMPAIGN, QUEUE_CONVERSATION, QUEUES
 from .conversation import Conversations
 from .sender import Sender
+
+#: Texts the server's pump has not applied within this time are applied by the worker.
+APPLY_AFTER = dt.timedelta(seconds=1)
 
 
 @define
@@ -106,8 +111,9 @@ class Worker:
         return housekeeping.run_all(self.runtime, self.channel, self.conversations, self.sender)
 
     def step(self, on_item: Callable[[str], None] | None = None) -> int:
-        """One round: housekeeping if due, then one leased batch; how many items were handled."""
+        """One round: housekeeping if due, pending texts, then one leased batch; how many items were handled."""
         self.housekeeping()
+        housekeeping.apply_stranded(self.channel, self.conversations, self.runtime, older_than=APPLY_AFTER)
         items = self.claim()
         for item in items:
             outcome = self.sender.send_item(item)

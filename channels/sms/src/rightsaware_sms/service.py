@@ -1,0 +1,133 @@
+"""What the server shares for SMS: conversations, an unpaced sender, status updates, and the pump.
+
+The webhook only verifies, records and acknowledges a text (and records an opt-out at once);
+the :class:`Pump` — one background thread in the server process — then applies the
+respondent's pending texts in order and sends the replies. The worker (``rightsaware sms
+worker``) applies any text still pending after a second, so a deployment may also turn the
+pump off (``RIGHTSAWARE_SMS_SERVER_APPLIES=0``) and let the worker do all the work.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+from typing import Any
+
+from rightsaware.errors import ConfigError
+from rightsaware.events import InboundEvent
+from rightsaware.response import utcnow
+
+from .channel import NAME, QUEUE_CONVERSATION
+from .conversation import Conversations
+from .sender import Sender
+
+log = logging.getLogger(__name__)
+SWEEP_SECONDS = 2.0
+
+
+class SmsService:
+    """Conversations, a sender without pacing, status callbacks and the pump, for one runtime."""
+
+    def __init__(self, runtime: Any, channel: Any) -> None:
+        self.runtime = runtime
+        self.channel = channel
+        self.conversations = Conversations(runtime, channel)
+        self.sender = Sender(runtime, channel)
+        self.sms = channel.sms_store(runtime)
+        enabled = os.environ.get("RIGHTSAWARE_SMS_SERVER_APPLIES", "1").strip().lower() not in ("0", "no", "off", "false")
+        self.pump = Pump(self) if enabled else None
+
+    def send_now(self, respondent_id: str | None) -> int:
+        """Send the respondent's queued conversation texts at once; how many were handled.
+
+        Anything that fails here stays in the outbox for the worker (retry, reconcile).
+        """
+        if not respondent_id:
+            return 0
+        items = self.sms.claim_for_respondent(QUEUE_CONVERSATION, respondent_id,
+                                              lease_seconds=self.channel.settings.lease_seconds)
+        for index, item in enumerate(items):
+            try:
+                self.sender.send_item(item)
+            except ConfigError as exc:
+                log.error("SMS sending is misconfigured: %s", exc)
+                for rest in items[index + 1:]:
+                    self.runtime.store.requeue(rest.id)
+                break
+        return len(items)
+
+    def apply_and_send(self, respondent_id: str) -> None:
+        self.conversations.drain(respondent_id)
+        self.send_now(respondent_id)
+
+    def received(self, respondent_id: str | None) -> None:
+        """A text was recorded: apply it now in the background (or leave it to the worker)."""
+        if respondent_id and self.pump is not None:
+            self.pump.wake(respondent_id)
+
+    def status(self, params: Any) -> bool:
+        """Apply a status callback; True if the status moved forward."""
+        sid = params.get("MessageSid") or params.get("SmsSid") or ""
+        status = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
+        if not sid or not status:
+            return False
+        moved = self.sms.record_delivery(sid, status, outbox_id=self.sms.outbox_id_for_sid(sid),
+                                         error_code=params.get("ErrorCode") or None)
+        event = InboundEvent(channel=NAME, idempotency_key=f"{sid}:{status}", kind="status", text=status)
+        self.runtime.hook.inbound_received(event=event, channel=self.channel, runtime=self.runtime)
+        return moved
+
+
+class Pump:
+    """One daemon thread that applies recorded texts and sends the replies, in arrival order."""
+
+    def __init__(self, service: SmsService) -> None:
+        self.service = service
+        self.queue: queue.Queue[str] = queue.Queue()
+        self._lock = threading.Lock()
+        self._outstanding = 0
+        self._idle = threading.Event()
+        self._idle.set()
+        self._thread: threading.Thread | None = None
+
+    def wake(self, respondent_id: str) -> None:
+        with self._lock:
+            self._outstanding += 1
+            self._idle.clear()
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="sms-pump", daemon=True)
+                self._thread.start()
+        self.queue.put(respondent_id)
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Block until every woken respondent has been handled (tests, benchmarks)."""
+        return self._idle.wait(timeout)
+
+    def _run(self) -> None:
+        while True:
+            try:
+                respondent_id = self.queue.get(timeout=SWEEP_SECONDS)
+            except queue.Empty:
+                self._sweep()
+                continue
+            try:
+                self.service.apply_and_send(respondent_id)
+            except Exception:  # noqa: BLE001 - the text stays pending for the next sweep or the worker
+                log.exception("applying an SMS reply failed; it stays queued and will be retried")
+            finally:
+                with self._lock:
+                    self._outstanding -= 1
+                    if self._outstanding == 0:
+                        self._idle.set()
+
+    def _sweep(self) -> None:
+        import datetime as dt
+
+        cutoff = utcnow() - dt.timedelta(seconds=SWEEP_SECONDS)
+        try:
+            for respondent_id in self.service.sms.respondents_with_pending(cutoff):
+                self.service.apply_and_send(respondent_id)
+        except Exception:  # noqa: BLE001
+            log.exception("applying pending SMS replies failed; the worker will retry")
