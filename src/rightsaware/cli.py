@@ -244,8 +244,9 @@ def build_cli(runtime) -> click.Group:  # noqa: ANN001
     """The root group with plugins' sub-commands added."""
     from .i18n_cli import i18n
     from .referral_cli import referrals
+    from .xlsform_cli import xlsform
 
-    for group in (i18n, referrals):
+    for group in (i18n, referrals, xlsform):
         if group.name not in cli.commands:
             cli.add_command(group)
     runtime.hook.register_commands(cli=cli, runtime=runtime)
