@@ -116,10 +116,10 @@ def test_fifty_respondents_replying_concurrently_lose_nothing_and_keep_order(
     from rightsaware_sms.sms_store import inbound
 
     with sms_runtime.store.engine.connect() as connection:
-        rows = connection.execute(select(inbound.c.message_sid, inbound.c.respondent_id).order_by(inbound.c.id)).all()
+        rows = connection.execute(select(inbound.c.message_sid, inbound.c.sender_key).order_by(inbound.c.id)).all()
     body_of = {sid: body for _, body, sid in jobs}
     by_respondent = {r.respondent_id: r for r in sms_runtime.store.iter_responses("sample", status=None)}
     for number, respondent in respondents.items():
-        arrival = [body_of[row.message_sid] for row in rows if row.respondent_id == respondent]
+        arrival = [body_of[row.message_sid] for row in rows if row.sender_key == respondent]
         response = by_respondent[respondent]
         assert response.values() == replay(instrument, arrival), (number, arrival)

@@ -221,7 +221,7 @@ def test_interviews_expire(sms_runtime, sms_channel, campaign, service, invite, 
 def test_stranded_texts_are_applied_by_the_sweep(sms_runtime, sms_channel, invite, fake_twilio, service):
     respondent = invite("+447700900123")
     sms = sms_channel.sms_store(sms_runtime)
-    sms.record_inbound("SM" + "7" * 32, respondent, "1")  # recorded, then the server died
+    sms.record_inbound("SM" + "7" * 32, respondent, "+447700900123", "1")  # recorded, then the server died
     later = utcnow() + dt.timedelta(minutes=5)
     assert housekeeping.apply_stranded(sms_channel, service.conversations, sms_runtime, now=later) == 1
     assert sms_runtime.store.active_response(respondent, channel="sms").values() == {"heard": "yes"}
@@ -240,3 +240,20 @@ def test_pacer_keeps_a_fixed_schedule():
         pacer.wait()
         clock[0] += 0.004  # each send takes 4 ms
     assert clock[0] == pytest.approx(100 + 99 / 50 + 0.004, abs=1e-6)
+
+
+def test_with_the_servers_pump_off_the_worker_applies_and_answers(sms_runtime, sms_channel, fake_twilio, invite,
+                                                                 client, service, monkeypatch):
+    from rightsaware_sms import worker as worker_module
+    from rightsaware_sms.fake_twilio import inbound_form, signed_post
+
+    monkeypatch.setattr(worker_module, "APPLY_AFTER", dt.timedelta(0))
+    respondent = invite("+447700900123")
+    service.pump = None  # RIGHTSAWARE_SMS_SERVER_APPLIES=0
+    form = inbound_form("+447700900123", "1", "SM" + "8" * 32)
+    assert client.post("/sms/inbound", **signed_post(form, "https://survey.example.org/sms/inbound")).status_code == 200
+    assert sms_runtime.store.active_response(respondent, channel="sms").answers == {}  # recorded, not applied
+    assert sms_channel.sms_store(sms_runtime).inbound_count("pending") == 1
+    assert drain(sms_runtime, sms_channel) == {"sent": 1}
+    assert sms_runtime.store.active_response(respondent, channel="sms").values() == {"heard": "yes"}
+    assert fake_twilio.bodies_to("+447700900123")[-1] == "2/4 How old are you?"

@@ -6,9 +6,9 @@ from one respondent are applied one at a time in the order they reached the serv
 1. :meth:`Conversations.receive` records the text in ``sms_inbound`` under its unique
    ``MessageSid`` (a retried webhook is a duplicate and changes nothing), then handles an
    opt-out or opt-in at once.
-2. :meth:`Conversations.drain` takes the respondent's lease and applies their pending texts
-   oldest first; a request that finds the lease taken waits until its own text has been
-   applied by the holder. Texts left pending by a crash are applied by the worker's sweep.
+2. :meth:`Conversations.drain` takes the sender's lease and applies their pending texts
+   oldest first; a caller that finds the lease taken waits until its own text has been
+   applied by the holder. Texts left pending (pump off, a crash) are applied by the worker.
 3. Each text's reply (next question, hint, help, confirmation) is queued in the outbox under
    a key made from the inbound ``MessageSid``, so re-applying after a crash queues nothing
    twice. Before applying, the response's revision is noted; if a crash happened after the
@@ -44,6 +44,22 @@ class BadInbound(ValueError):
     """A webhook without MessageSid or From."""
 
 
+def keyword_kind(body: str, params: Mapping[str, str]) -> str | None:
+    """``opt_out``, ``opt_in`` or ``None``: the whole text is a stop or start word (any language),
+    or Twilio's Advanced Opt-Out says so (``OptOutType``)."""
+    opt_out_type = str(params.get("OptOutType", "")).upper()
+    if opt_out_type == "STOP":
+        return "opt_out"
+    if opt_out_type == "START":
+        return "opt_in"
+    intent = classify_reply(body)
+    if intent is not None and intent.kind == "stop":
+        return "opt_out"
+    if intent is not None and intent.kind == "start":
+        return "opt_in"
+    return None
+
+
 class Conversations:
     """Inbound texts to interview turns, and the messages that answer them."""
 
@@ -57,37 +73,45 @@ class Conversations:
     # --- receiving -----------------------------------------------------------------------------
 
     def receive(self, params: Mapping[str, str], *, apply: bool = True) -> str | None:
-        """Record one inbound text (and apply it, unless ``apply=False``); the respondent id, or ``None``.
+        """Record one inbound text (and apply it, unless ``apply=False``); the sender key, or ``None``.
 
-        ``None`` means a duplicate ``MessageSid``: nothing changed. With ``apply=False`` the
-        text waits in ``sms_inbound`` for :meth:`drain` (the server's pump, the worker).
+        ``None`` means a duplicate ``MessageSid``: nothing changed. Recording needs one
+        write: the sender key is the keyed hash of the number, computed in memory. An opt-out
+        (or opt-in) takes effect here at once; any other text waits in ``sms_inbound`` for
+        :meth:`drain` (the server's pump, the worker) unless ``apply`` is true.
         """
         sid = params.get("MessageSid") or params.get("SmsSid") or ""
         sender = params.get("From") or ""
         if not sid or not sender:
             raise BadInbound("an inbound text needs MessageSid and From")
         body = nfc(params.get("Body") or "")
-        respondent_id = self.store.ensure_respondent(NAME, sender)
-        row_id = self.sms.record_inbound(sid, respondent_id, body)
+        key = self.runtime.keyring.respondent_id(NAME, sender)
+        row_id = self.sms.record_inbound(sid, key, sender, body)
         if row_id is None:
             return None
+        kind = keyword_kind(body, params)
+        if kind is not None:
+            respondent_id = self.store.ensure_respondent(NAME, sender)
+            record = self.store.respondent(respondent_id)
+            opted_out = record is not None and NAME in record.opted_out_channels
+            if kind == "opt_out" or opted_out:
+                self._announce(params)
+                confirmed = self._provider_confirms(sender, body, params)
+                if kind == "opt_out":
+                    self.opt_out(respondent_id, sid, confirmed_by_provider=confirmed)
+                else:
+                    self.opt_in(respondent_id, sid, confirmed_by_provider=confirmed)
+                self.sms.finish_inbound(row_id)
+                return key
+        if apply:
+            self.drain(key, wait_for=row_id)
+        return key
+
+    def _announce(self, params: Mapping[str, str]) -> None:
+        """Call the ``inbound_received`` hook for a text about to take effect."""
         event = self.channel.parse_inbound(dict(params), self.runtime)
         if event is not None:
             self.runtime.hook.inbound_received(event=event, channel=self.channel, runtime=self.runtime)
-        kind = event.kind if event is not None else "reply"
-        record = self.store.respondent(respondent_id)
-        opted_out = record is not None and NAME in record.opted_out_channels
-        if kind == "opt_out":
-            self.opt_out(respondent_id, sid, body, confirmed_by_provider=self._provider_confirms(sender, body, params))
-            self.sms.finish_inbound(row_id)
-            return respondent_id
-        if kind == "opt_in" and opted_out:
-            self.opt_in(respondent_id, sid, confirmed_by_provider=self._provider_confirms(sender, body, params))
-            self.sms.finish_inbound(row_id)
-            return respondent_id
-        if apply:
-            self.drain(respondent_id, wait_for=row_id)
-        return respondent_id
 
     def _provider_confirms(self, sender: str, body: str, params: Mapping[str, str]) -> bool:
         """Whether the provider already answered this keyword itself (so we stay silent)."""
@@ -96,7 +120,7 @@ class Conversations:
         gateway = self.channel.gateway_for(sender)
         return bool(gateway.handles_standard_keywords) and body.strip().casefold() in TWILIO_KEYWORDS
 
-    def opt_out(self, respondent_id: str, sid: str, body: str, *, confirmed_by_provider: bool) -> None:
+    def opt_out(self, respondent_id: str, sid: str, *, confirmed_by_provider: bool) -> None:
         """Never text this number again (any campaign) until it texts START; end open interviews."""
         self.store.set_opted_out(respondent_id, NAME, True)
         language = self._language(respondent_id)
@@ -120,61 +144,66 @@ class Conversations:
 
     # --- applying in order ---------------------------------------------------------------------
 
-    def drain(self, respondent_id: str, *, wait_for: int | None = None) -> None:
-        """Apply the respondent's pending texts in arrival order, one process at a time.
+    def drain(self, sender_key: str, *, wait_for: int | None = None) -> set[str]:
+        """Apply the sender's pending texts in arrival order, one process at a time.
 
-        With ``wait_for`` (an ``sms_inbound`` row id), return only once that text has been
-        applied, by this call or by whoever holds the lease (at most :data:`WAIT_SECONDS`).
+        Returns the ids of the respondents whose texts this call applied. With ``wait_for``
+        (an ``sms_inbound`` row id), return only once that text has been applied, by this
+        call or by whoever holds the lease (at most :data:`WAIT_SECONDS`).
         """
         token = secrets.token_hex(8)
         deadline = time.monotonic() + WAIT_SECONDS
         pause = 0.002
+        applied: set[str] = set()
         while True:
-            if self.sms.try_lease(respondent_id, token, LEASE_SECONDS):
+            if self.sms.try_lease(sender_key, token, LEASE_SECONDS):
                 try:
-                    while rows := self.sms.pending_inbound(respondent_id):
+                    while rows := self.sms.pending_inbound(sender_key):
                         for row in rows:
-                            self.apply(row)
+                            applied.add(self.apply(row))
                             self.sms.finish_inbound(row["id"])
-                        self.sms.try_lease(respondent_id, token, LEASE_SECONDS)
+                        self.sms.try_lease(sender_key, token, LEASE_SECONDS)
                 finally:
-                    self.sms.release_lease(respondent_id, token)
+                    self.sms.release_lease(sender_key, token)
             if wait_for is None or self.sms.inbound_state(wait_for) != "pending":
-                return
+                return applied
             if time.monotonic() > deadline:
                 log.warning("a text is still waiting for another process to apply it; the worker will apply it")
-                return
+                return applied
             time.sleep(pause)
             pause = min(pause * 2, 0.05)
 
-    def apply(self, row: Mapping[str, Any]) -> None:
-        """Apply one text: an answer, a command, or the start of a conversation."""
-        respondent_id, text, sid = row["respondent_id"], row["body"] or "", row["message_sid"]
+    def apply(self, row: Mapping[str, Any]) -> str:
+        """Apply one text (an answer, a command, or the start of a conversation); the respondent id."""
+        sender, text, sid = row["sender"], row["body"] or "", row["message_sid"]
+        respondent_id = self.store.ensure_respondent(NAME, sender)
         record = self.store.respondent(respondent_id)
         if record is None or NAME in record.opted_out_channels:
-            return  # they opted out: nothing is sent until they text START
+            return respondent_id  # they opted out: nothing is sent until they text START
+        self._announce({"MessageSid": sid, "From": sender, "Body": text})
         key = f"reply:{sid}"
         intent = classify_reply(text)
         response = self.store.active_response(respondent_id, channel=NAME)
         if response is None:
             self._without_interview(respondent_id, record, intent, key)
-            return
+            return respondent_id
         if (row.get("base_revision") is not None and row.get("response_id") == response.id
                 and response.revision > row["base_revision"]):
             self.respond(self.interviewer.current(response.id), key)  # applied before a crash
-            return
+            return respondent_id
         self.sms.note_base_revision(row["id"], response.id, response.revision)
         if intent is not None and intent.kind in ("skip", "start", "stop"):
             turn = self.interviewer.current(response.id)
             if intent.kind == "skip" and turn.question is not None and turn.question.required:
                 self.respond(turn, key, prefix=self.channel.texts(
                     self.runtime, self._instrument(response), response.language).cannot_skip())
-                return
+                return respondent_id
             if intent.kind != "skip":
                 self.respond(turn, key)
-                return
+                return respondent_id
         turn = self.interviewer.reply(response.id, text, channel=NAME)
         self.respond(turn, key)
+        return respondent_id
 
     def _without_interview(self, respondent_id: str, record: Any, intent: Any, key: str) -> None:
         language = record.language or self.runtime.settings.default_language

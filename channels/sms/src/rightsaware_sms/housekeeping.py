@@ -89,12 +89,12 @@ def reconcile_unknown(runtime: Any, sender: Any, now: dt.datetime | None = None)
 
 def apply_stranded(channel: Any, conversations: Any, runtime: Any, now: dt.datetime | None = None,
                    older_than: dt.timedelta = STRANDED_AFTER) -> int:
-    """Apply texts recorded but not applied after ``older_than``; how many respondents had some."""
+    """Apply texts recorded but not applied after ``older_than``; how many senders had some."""
     now = now or utcnow()
-    respondents = channel.sms_store(runtime).respondents_with_pending(now - older_than)
-    for respondent_id in respondents:
-        conversations.drain(respondent_id)
-    return len(respondents)
+    senders = channel.sms_store(runtime).senders_with_pending(now - older_than)
+    for sender_key in senders:
+        conversations.drain(sender_key)
+    return len(senders)
 
 
 def run_all(runtime: Any, channel: Any, conversations: Any, sender: Any) -> dict[str, int]:

@@ -58,14 +58,17 @@ class SmsService:
                 break
         return len(items)
 
-    def apply_and_send(self, respondent_id: str) -> None:
-        self.conversations.drain(respondent_id)
-        self.send_now(respondent_id)
+    def apply_and_send(self, sender_key: str) -> None:
+        """Apply the sender's pending texts and send the replies (an opt-out's confirmation too)."""
+        respondents = self.conversations.drain(sender_key)
+        respondents.add(sender_key)  # the respondent id itself, unless the secret was rotated since
+        for respondent_id in respondents:
+            self.send_now(respondent_id)
 
-    def received(self, respondent_id: str | None) -> None:
+    def received(self, sender_key: str | None) -> None:
         """A text was recorded: apply it now in the background (or leave it to the worker)."""
-        if respondent_id and self.pump is not None:
-            self.pump.wake(respondent_id)
+        if sender_key and self.pump is not None:
+            self.pump.wake(sender_key)
 
     def status(self, params: Any) -> bool:
         """Apply a status callback; True if the status moved forward."""
@@ -92,14 +95,14 @@ class Pump:
         self._idle.set()
         self._thread: threading.Thread | None = None
 
-    def wake(self, respondent_id: str) -> None:
+    def wake(self, sender_key: str) -> None:
         with self._lock:
             self._outstanding += 1
             self._idle.clear()
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="sms-pump", daemon=True)
                 self._thread.start()
-        self.queue.put(respondent_id)
+        self.queue.put(sender_key)
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Block until every woken respondent has been handled (tests, benchmarks)."""
@@ -108,12 +111,12 @@ class Pump:
     def _run(self) -> None:
         while True:
             try:
-                respondent_id = self.queue.get(timeout=SWEEP_SECONDS)
+                sender_key = self.queue.get(timeout=SWEEP_SECONDS)
             except queue.Empty:
                 self._sweep()
                 continue
             try:
-                self.service.apply_and_send(respondent_id)
+                self.service.apply_and_send(sender_key)
             except Exception:  # noqa: BLE001 - the text stays pending for the next sweep or the worker
                 log.exception("applying an SMS reply failed; it stays queued and will be retried")
             finally:
@@ -127,7 +130,7 @@ class Pump:
 
         cutoff = utcnow() - dt.timedelta(seconds=SWEEP_SECONDS)
         try:
-            for respondent_id in self.service.sms.respondents_with_pending(cutoff):
-                self.service.apply_and_send(respondent_id)
+            for sender_key in self.service.sms.senders_with_pending(cutoff):
+                self.service.apply_and_send(sender_key)
         except Exception:  # noqa: BLE001
             log.exception("applying pending SMS replies failed; the worker will retry")

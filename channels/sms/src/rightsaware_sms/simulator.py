@@ -117,8 +117,10 @@ def make_simulator_routes(service: Any) -> list[Route]:
 
         def deliver() -> None:
             channel.console.record_inbound(address, text, sid)
-            respondent_id = service.conversations.receive({"MessageSid": sid, "From": address, "Body": text})
-            service.send_now(respondent_id)
+            sender_key = service.conversations.receive({"MessageSid": sid, "From": address, "Body": text},
+                                                       apply=False)
+            if sender_key is not None:
+                service.apply_and_send(sender_key)
 
         await run_in_threadpool(deliver)
         return RedirectResponse(PATH + "#latest", status_code=303)

@@ -5,9 +5,11 @@ outbox. What it lacks for SMS lives here, on the same engine, in four ``sms_*`` 
 created on first use:
 
 * ``sms_inbound`` — every inbound text once (unique ``MessageSid``), in arrival order, with
-  its body encrypted until it has been applied (then the body is dropped);
-* ``sms_leases`` — one short lease per respondent, so their texts are applied one at a time
-  and in order, across threads and processes;
+  the sender's number and the body encrypted until the text has been applied (then both are
+  dropped). ``sender_key`` is the keyed hash of the number (the respondent id under the
+  current secret), computed without touching the database;
+* ``sms_leases`` — one short lease per sender, so their texts are applied one at a time and
+  in order, across threads and processes;
 * ``sms_delivery`` — the delivery status Twilio reports for each sent message, moved only
   forward (``queued`` < ``sent`` < ``delivered``);
 * ``sms_attempts`` — when a send of an outbox item started, to reconcile an unknown outcome
@@ -20,6 +22,7 @@ outbox items, outbox keys that exist, stale active responses).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -50,21 +53,21 @@ inbound = Table(
     metadata,
     Column("id", Integer(), primary_key=True, autoincrement=True),
     Column("message_sid", String(64), nullable=False, unique=True),
-    Column("respondent_id", String(128), nullable=False),
-    Column("body", LargeBinary()),  # encrypted; NULL once applied
+    Column("sender_key", String(128), nullable=False),
+    Column("payload", LargeBinary()),  # encrypted JSON {"from", "body"}; NULL once applied
     Column("state", String(16), nullable=False),  # pending | done
     Column("response_id", String(128)),
     Column("base_revision", Integer()),  # the response revision the text was applied to
     Column("received_at", UTCDateTime(), nullable=False),
     Column("processed_at", UTCDateTime()),
-    Index("ix_sms_inbound_pending", "respondent_id", "state", "id"),
+    Index("ix_sms_inbound_pending", "sender_key", "state", "id"),
     Index("ix_sms_inbound_state", "state", "received_at"),
 )
 
 leases = Table(
     "sms_leases",
     metadata,
-    Column("respondent_id", String(128), primary_key=True),
+    Column("sender_key", String(128), primary_key=True),
     Column("token", String(64), nullable=False),
     Column("lease_until", UTCDateTime(), nullable=False),
 )
@@ -98,6 +101,14 @@ def _inbound_context(sid: str) -> str:
     return f"sms-inbound\x00{sid}"
 
 
+def _insert(engine: Any) -> Any:
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
 class SmsStore:
     """SMS-specific storage on top of a :class:`rightsaware.store.Store`."""
 
@@ -107,29 +118,30 @@ class SmsStore:
         metadata.create_all(self.engine, checkfirst=True)
 
     # -- inbound log ---------------------------------------------------------------------------
-    def record_inbound(self, sid: str, respondent_id: str, body: str) -> int | None:
+    def record_inbound(self, sid: str, sender_key: str, sender: str, body: str) -> int | None:
         """The new row's id (its place in arrival order), or ``None`` for a duplicate ``MessageSid``."""
-        blob = self.store.keyring.encrypt(body, context=_inbound_context(sid))
+        blob = self.store.keyring.encrypt(json.dumps({"from": sender, "body": body}, ensure_ascii=False),
+                                          context=_inbound_context(sid))
+        statement = _insert(self.engine)(inbound).on_conflict_do_nothing().values(
+            message_sid=sid, sender_key=sender_key, payload=blob, state="pending", received_at=utcnow())
         with write_transaction(self.engine) as connection:
-            inserted = insert_ignoring_duplicates(connection, inbound, {
-                "message_sid": sid, "respondent_id": respondent_id, "body": blob, "state": "pending",
-                "received_at": utcnow(),
-            })
-            if not inserted:
+            result = connection.execute(statement)
+            if result.rowcount != 1:
                 return None
-            return connection.scalar(select(inbound.c.id).where(inbound.c.message_sid == sid))
+            return result.inserted_primary_key[0]
 
-    def pending_inbound(self, respondent_id: str, limit: int = 20) -> list[dict[str, Any]]:
-        """The respondent's texts not yet applied, oldest first, bodies decrypted."""
+    def pending_inbound(self, sender_key: str, limit: int = 20) -> list[dict[str, Any]]:
+        """The sender's texts not yet applied, oldest first, with ``sender`` and ``body`` decrypted."""
         with self.engine.connect() as connection:
             rows = connection.execute(
-                select(inbound).where(and_(inbound.c.respondent_id == respondent_id, inbound.c.state == "pending"))
+                select(inbound).where(and_(inbound.c.sender_key == sender_key, inbound.c.state == "pending"))
                 .order_by(inbound.c.id).limit(limit)
             ).mappings().all()
         result = []
         for row in rows:
             item = dict(row)
-            item["body"] = self.store.keyring.decrypt(row["body"], context=_inbound_context(row["message_sid"]))
+            data = json.loads(self.store.keyring.decrypt(row["payload"], context=_inbound_context(row["message_sid"])))
+            item["sender"], item["body"] = data["from"], data["body"]
             result.append(item)
         return result
 
@@ -143,16 +155,16 @@ class SmsStore:
                                .values(response_id=response_id, base_revision=revision))
 
     def finish_inbound(self, row_id: int) -> None:
-        """Mark a text applied and drop its body."""
+        """Mark a text applied and drop its number and body."""
         with write_transaction(self.engine) as connection:
             connection.execute(update(inbound).where(inbound.c.id == row_id)
-                               .values(state="done", body=None, processed_at=utcnow()))
+                               .values(state="done", payload=None, processed_at=utcnow()))
 
-    def respondents_with_pending(self, received_before: dt.datetime) -> list[str]:
-        """Respondents with texts still pending since before ``received_before`` (a crash, a lost lease)."""
+    def senders_with_pending(self, received_before: dt.datetime) -> list[str]:
+        """Sender keys with texts still pending since before ``received_before``."""
         with self.engine.connect() as connection:
             return list(connection.scalars(
-                select(inbound.c.respondent_id).where(
+                select(inbound.c.sender_key).where(
                     and_(inbound.c.state == "pending", inbound.c.received_at < received_before)
                 ).distinct()
             ))
@@ -164,25 +176,25 @@ class SmsStore:
         with self.engine.connect() as connection:
             return int(connection.scalar(query) or 0)
 
-    # -- per-respondent leases ------------------------------------------------------------------
-    def try_lease(self, respondent_id: str, token: str, seconds: float) -> bool:
-        """Take (or renew) the respondent's lease; False while someone else holds it."""
+    # -- per-sender leases -----------------------------------------------------------------------
+    def try_lease(self, sender_key: str, token: str, seconds: float) -> bool:
+        """Take (or renew) the sender's lease; False while someone else holds it."""
         now = utcnow()
         until = now + dt.timedelta(seconds=seconds)
         with write_transaction(self.engine) as connection:
-            if insert_ignoring_duplicates(connection, leases, {"respondent_id": respondent_id, "token": token,
+            if insert_ignoring_duplicates(connection, leases, {"sender_key": sender_key, "token": token,
                                                                "lease_until": until}):
                 return True
             result = connection.execute(
-                update(leases).where(and_(leases.c.respondent_id == respondent_id,
+                update(leases).where(and_(leases.c.sender_key == sender_key,
                                           or_(leases.c.token == token, leases.c.lease_until < now)))
                 .values(token=token, lease_until=until)
             )
             return result.rowcount == 1
 
-    def release_lease(self, respondent_id: str, token: str) -> None:
+    def release_lease(self, sender_key: str, token: str) -> None:
         with write_transaction(self.engine) as connection:
-            connection.execute(delete(leases).where(and_(leases.c.respondent_id == respondent_id,
+            connection.execute(delete(leases).where(and_(leases.c.sender_key == sender_key,
                                                          leases.c.token == token)))
 
     # -- delivery status ------------------------------------------------------------------------
