@@ -50,7 +50,7 @@ def write_instrument(folder: Path, form_id: str, questions: int, options: int) -
     lines = [f'id = "{form_id}"', 'version = "1"', 'title = "Mark reading test"', 'languages = ["en", "cy"]', ""]
     for i in range(1, questions + 1):
         lines += ["[[questions]]", f'name = "q{i}"', 'type = "select_one scale"',
-                  f'label = "Statement {i}: I can influence decisions affecting my local area."', ""]
+                  f'label = "Statement {i}: I can influence local decisions."', ""]
     choices = ", ".join(f'{{ name = "c{j}", label = "{LIKERT[j][0]}" }}' for j in range(options))
     lines += ["[choices]", f"scale = [ {choices} ]"]
     path = folder / f"{form_id}.toml"
@@ -61,9 +61,8 @@ def write_instrument(folder: Path, form_id: str, questions: int, options: int) -
     for language in ("en", "cy"):
         entries = [(f"{form_id}:title", "Mark reading test", "Prawf darllen marciau")]
         for i in range(1, questions + 1):
-            entries.append((f"{form_id}:q{i}:label", f"Statement {i}: I can influence decisions affecting my local "
-                            "area.", f"Datganiad {i}: Gallaf ddylanwadu ar benderfyniadau sy'n effeithio ar fy "
-                            "ardal leol."))
+            entries.append((f"{form_id}:q{i}:label", f"Statement {i}: I can influence local decisions.",
+                            f"Datganiad {i}: Gallaf ddylanwadu ar benderfyniadau lleol."))
             entries += [(f"{form_id}:q{i}:c{j}:label", LIKERT[j][0], LIKERT[j][1]) for j in range(options)]
         out = ['msgid ""', 'msgstr ""', f'"Language: {language}\\n"', '"Content-Type: text/plain; charset=utf-8\\n"',
                f'"Plural-Forms: {plural[language]}\\n"', ""]
@@ -122,10 +121,15 @@ def build_set(folder: Path, pages_per_cell: int, seeds: int):  # noqa: ANN201
     service = PaperService(runtime)
     elsewhere = PaperService(make_runtime(folder / "elsewhere-data", "another-installation-secret", [foreign]))
     needed = len(DPIS) * pages_per_cell * seeds
-    layout_pages = service.build_layout("omr-eval", ("cy", "en")).page_count
-    printed = Pages(service.print_forms("omr-eval", "cy+en", copies=-(-needed * (len(CONDITIONS) - 1) // layout_pages)))
-    other = Pages(elsewhere.print_forms("omr-other", "cy+en", copies=-(-needed // layout_pages)))
-    second_forms = Pages(service.print_forms("omr-second", "cy+en", copies=-(-len(DPIS) * seeds // layout_pages)))
+
+    def copies(svc, form_id: str, pages: int) -> int:  # noqa: ANN001 - enough copies for ``pages`` pages
+        return -(-pages // svc.build_layout(form_id, ("cy", "en")).page_count)
+
+    printed = Pages(service.print_forms("omr-eval", "cy+en",
+                                        copies=copies(service, "omr-eval", needed * (len(CONDITIONS) - 1))))
+    other = Pages(elsewhere.print_forms("omr-other", "cy+en", copies=copies(elsewhere, "omr-other", needed)))
+    second_forms = Pages(service.print_forms("omr-second", "cy+en",
+                                             copies=copies(service, "omr-second", len(DPIS) * seeds)))
     pages, others = [], []
     (folder / "scans").mkdir(parents=True, exist_ok=True)
     for seed in range(seeds):

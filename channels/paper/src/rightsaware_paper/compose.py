@@ -23,6 +23,7 @@ from attrs import frozen
 from rightsaware.instrument import Instrument, Question
 
 from . import skips
+from .paginate import paginate
 from .fonts import PT, text_width, wrap
 from .identity import CHECK_LENGTH, PREFIX, SERIAL_LENGTH
 from .layout import (
@@ -127,7 +128,7 @@ class Composer:
     def build(self) -> Layout:
         pages_guess = 1
         for _attempt in range(4):
-            pages = self._paginate(pages_guess)
+            pages = paginate(self, pages_guess)
             if len(pages) == pages_guess:
                 break
             pages_guess = len(pages)
@@ -167,35 +168,6 @@ class Composer:
                                 _Item(t._(MSG_CHANGE), s.small, False, "instruction", 0.5)]
         lines, y, _ = self._stack(items, MARKER_INSET, left, right)
         return lines, max(y, self.qr.y + self.qr.size) + 3.0
-
-    def _paginate(self, pages_guess: int) -> list[PageLayout]:
-        blocks = [q for q in self.instrument.questions] + [None]
-        pages: list[PageLayout] = []
-        index = 0
-        while index < len(blocks):
-            number = len(pages) + 1
-            texts, top = self._header(number, pages_guess)
-            y = top
-            spots: list[QuestionSpot] = []
-            rules: list[Rect] = []
-            placed = 0
-            while index < len(blocks):
-                block = self._block(blocks[index], y)
-                if block.bottom > BODY_BOTTOM:
-                    if placed == 0:
-                        name = blocks[index].name if blocks[index] is not None else "thanks"
-                        raise PaperError(MSG_TOO_LONG, name=name)
-                    break
-                texts += block.texts
-                if block.spot is not None:
-                    spots.append(block.spot)
-                rules.append(Rect(NUMBER_X, block.bottom - self.style.gap / 2, RIGHT - NUMBER_X, 0.0))
-                y = block.bottom
-                placed += 1
-                index += 1
-            pages.append(PageLayout(number=number, markers=self._markers(), qr=self.qr, questions=spots,
-                                    texts=texts, rules=rules[:-1] if rules else []))
-        return pages
 
     # --- text placement ----------------------------------------------------------------------
 
