@@ -220,10 +220,10 @@ def test_translations_without_english_are_reported(tmp_path) -> None:
     })
     result = import_xlsform(path)
     text = notes_text(result)
-    assert "row 2, column E (hint::Cymraeg (cy)): Welsh text with no English text beside it: left out" in text
+    assert "row 2, column E (hint::Cymraeg (cy)): Cymraeg text with no English text beside it: left out" in text
     assert "the text uses ${…}" in text
     assert "list 'spare' is used by no question: its Welsh and Gaelic labels are not kept" in text
-    assert "rightsaware sheet, row 2, column B (value): Welsh text with no English text beside it" in text
+    assert "rightsaware sheet, row 2, column B (value): Cymraeg text with no English text beside it" in text
     assert set(result.translations["cy"]) == {"local-services:q:label"}
 
 

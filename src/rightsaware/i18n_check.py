@@ -161,7 +161,7 @@ def build_template(domain: Domain) -> Catalog:
 
 def render(catalog: Catalog, lines: bool) -> str:
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=WIDTH, include_lineno=lines, include_previous=True)
+    write_po(buffer, catalog, width=WIDTH, include_lineno=lines, include_previous=False)
     return buffer.getvalue().decode("utf-8")
 
 

@@ -43,7 +43,7 @@ def read_translations(instrument: Instrument, locales_dir: Path | None) -> tuple
         path = catalog_path(Path(locales_dir), instrument.id, language) if locales_dir else None
         if path is None or not path.is_file():
             notes.append(Finding(None, _("no {language} catalog ({path}): the {language} columns are empty",
-                                         language=language_name(language, "en"), path=str(path))))
+                                         language=language_name(language), path=str(path))))
             continue
         try:
             with path.open("rb") as handle:

@@ -175,7 +175,7 @@ class _Importer:
                 continue
             if language not in instrument.languages:
                 self.note(None, _("{language} text is not imported: the languages row of the rightsaware "
-                                  "sheet does not list {code}", language=language_name(language, "en"),
+                                  "sheet does not list {code}", language=language_name(language),
                                   code=language))
                 continue
             texts[language] = {context(instrument.id, *key): text for key, text in parts.items()}
@@ -183,7 +183,7 @@ class _Importer:
                 del texts[language][missing]
                 self.note(self.places.get(f"{missing.split(':', 1)[1]}::{language}"), _(
                     "{language} text with no English text beside it: left out (English is the source)",
-                    language=language_name(language, "en")))
+                    language=language_name(language)))
         return texts
 
     # --- settings and rightsaware's own sheets -------------------------------------------

@@ -193,7 +193,7 @@ class SurveyReader:
                 if code != "en" and english is None and field_name != "label":
                     self.imp.note(table.where(row, columns[code]), _(
                         "{language} text with no English text beside it: left out (English is the source)",
-                        language=language_name(code, "en")))
+                        language=language_name(code)))
             if english and "${" in english:
                 self.imp.note(table.where(row, columns["en"]), _(
                     "the text uses {reference}: rightsaware shows text as written, without answers filled in",
