@@ -13,6 +13,10 @@ from rightsaware_paper.synthetic import draw_mark
 def _draw(forms, image, printed, question, choice, kind, dpi=200):  # noqa: ANN001, ANN202
     spot = printed.layout.page(1).question(question)
     bubble = next(b for b in spot.bubbles if b.choice == choice)
+    if kind == "smudge":  # an even grey tone: what a rubbed-out pencil mark leaves
+        k = dpi / 25.4
+        cv2.circle(image, (round(bubble.x * k), round(bubble.y * k)), round(0.9 * bubble.r * k), 205, -1, cv2.LINE_AA)
+        return
     draw_mark(image, bubble, dpi, kind, forms.rng, 22)
 
 
@@ -22,7 +26,7 @@ def test_doubtful_marks_go_to_review_with_their_reason(forms):
     scenarios = [
         ({"q1": ("a", "filled"), "q2": ("a", "filled")}, {"q2": ("d", "filled")}, "multi_mark"),
         ({"q1": ("n", "filled")}, {"q1": ("a", "crossed_out")}, "crossed_out"),
-        ({"q1": ("d", "erased")}, {}, "faint"),
+        ({"q1": ("d", "smudge")}, {}, "faint"),
         ({"q1": ("a", "dot")}, {}, None),
     ]
     paths = []

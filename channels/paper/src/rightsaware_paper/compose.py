@@ -33,13 +33,12 @@ from .layout import (
     Field,
     Layout,
     Marker,
-    PageLayout,
     QRSpot,
     QuestionSpot,
     Rect,
     TextLine,
 )
-from .texts import N_, PaperError
+from .texts import N_
 
 MARKER_SIZE = 12.0
 MARKER_INSET = 12.0

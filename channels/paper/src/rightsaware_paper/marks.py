@@ -90,8 +90,8 @@ def normalise(grey: np.ndarray) -> np.ndarray:
     paper = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, (11, 11)))
     paper = cv2.GaussianBlur(paper, (0, 0), 3)
     paper = cv2.resize(paper, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_LINEAR)
-    paper = np.maximum(paper, 40).astype(np.float32)
-    return np.clip(grey.astype(np.float32) * (255.0 / paper), 0, 255).astype(np.uint8)
+    paper = np.maximum(paper, 40)
+    return cv2.divide(grey, paper, scale=255)
 
 
 @functools.cache

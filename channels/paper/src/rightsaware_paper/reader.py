@@ -101,7 +101,7 @@ class Reader:
             return PageResult("review", "unregistered", identity=identity, code=code)
         page = layout.page(identity.page)
         canonical = warp(grey, registration.homography, K)
-        template = template_for(layout, identity.page)
+        template = template_for(layout, identity.page, identity.fingerprint)
         if canonical.shape != template.printed.shape:
             canonical = cv2.resize(canonical, (template.printed.shape[1], template.printed.shape[0]))
         norm = normalise(canonical)

@@ -22,7 +22,7 @@ from .layout import PAGE_HEIGHT, PAGE_WIDTH, Marker
 
 MIN_MARKERS = 3
 MAX_REPROJECTION_MM = 0.8
-DETECT_MAX_SIDE = 2600
+DETECT_SIDES = (1400, 2600)  # try a small copy first (fast), then a larger one
 QR_REGION = (112.0, 6.0, 76.0, 58.0)  # x, y, w, h in mm: holds any QR version the composer prints
 QR_PX_PER_MM = 9.0
 
@@ -44,31 +44,46 @@ class Registration:
 
 
 @functools.cache
-def _detector() -> cv2.aruco.ArucoDetector:
+def _detector(thorough: bool) -> cv2.aruco.ArucoDetector:
     dictionary = cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_4X4_50)
     params = cv2.aruco.DetectorParameters()
     params.cornerRefinementMethod = cv2.aruco.CORNER_REFINE_SUBPIX
-    params.adaptiveThreshWinSizeMin = 5
-    params.adaptiveThreshWinSizeMax = 45
-    params.adaptiveThreshWinSizeStep = 8
+    if thorough:  # more threshold windows: slower, finds markers in blurred or unevenly lit images
+        params.adaptiveThreshWinSizeMin = 5
+        params.adaptiveThreshWinSizeMax = 45
+        params.adaptiveThreshWinSizeStep = 8
     return cv2.aruco.ArucoDetector(dictionary, params)
 
 
-def detect_markers(grey: np.ndarray) -> list[tuple[int, np.ndarray]]:
-    """(id, 4×2 corners in image pixels) for every marker with id 0–3 found."""
-    scale = 1.0
-    image = grey
-    longest = max(grey.shape)
-    if longest > DETECT_MAX_SIDE:
-        scale = DETECT_MAX_SIDE / longest
-        image = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    corners, ids, _rejected = _detector().detectMarkers(image)
+def _detect(grey: np.ndarray, side: int, thorough: bool) -> list[tuple[int, np.ndarray]]:
+    scale = min(1.0, side / max(grey.shape))
+    image = grey if scale == 1.0 else cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    corners, ids, _rejected = _detector(thorough).detectMarkers(image)
     found = []
     if ids is not None:
         for marker_id, quad in zip(ids.flatten(), corners):
             if 0 <= int(marker_id) <= 3:
                 found.append((int(marker_id), quad.reshape(4, 2).astype(np.float64) / scale))
+    if found and scale < 1.0:  # sharpen the corners on the full image
+        points = np.concatenate([quad for _, quad in found]).astype(np.float32).reshape(-1, 1, 2)
+        window = max(2, int(round(1.5 / scale)))
+        criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 30, 0.05)
+        refined = cv2.cornerSubPix(grey, points, (window, window), (-1, -1), criteria).reshape(-1, 4, 2)
+        found = [(marker_id, quad.astype(np.float64)) for (marker_id, _), quad in zip(found, refined)]
     return found
+
+
+def detect_markers(grey: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """(id, 4×2 corners in image pixels) for every marker with id 0–3 found.
+
+    A small copy of the image is searched first; when it shows fewer than four distinct
+    markers, a larger copy is searched with more thresholds.
+    """
+    found = _detect(grey, DETECT_SIDES[0], False)
+    if len({marker_id for marker_id, _ in found}) >= 4:
+        return found
+    thorough = _detect(grey, DETECT_SIDES[1], True)
+    return thorough if len({m for m, _ in thorough}) >= len({m for m, _ in found}) else found
 
 
 def register(grey: np.ndarray, markers: tuple[Marker, ...] = STANDARD_MARKERS) -> Registration | None:

@@ -75,7 +75,11 @@ def draw_mark(image: np.ndarray, bubble: Bubble, dpi: float, kind: str, rng: np.
               ink: int | None = None) -> None:
     """Draw one kind of mark on ``bubble`` (layout mm) on a page image at ``dpi``."""
     k = dpi / 25.4
-    cx, cy, r = bubble.x * k, bubble.y * k, bubble.r * k
+    r = bubble.r * k
+    margin = int(2.3 * r) + 4  # work on a patch around the bubble: a whole page per stroke is slow
+    x0, y0 = max(0, int(bubble.x * k) - margin), max(0, int(bubble.y * k) - margin)
+    image = image[y0:int(bubble.y * k) + margin, x0:int(bubble.x * k) + margin]
+    cx, cy = bubble.x * k - x0, bubble.y * k - y0
     ink = int(ink if ink is not None else rng.choice(INKS))
     width = rng.uniform(0.45, 0.7) * k
     shape = image.shape[:2]
@@ -106,7 +110,8 @@ def draw_mark(image: np.ndarray, bubble: Bubble, dpi: float, kind: str, rng: np.
                            _stroke_alpha(shape, (cx - d, cy + d), (cx + d, cy - d), width))
         _blend(image, alpha, ink)
     elif kind == "crossed_out":
-        draw_mark(image, bubble, dpi, "filled", rng, ink)
+        cover = math.sqrt(rng.uniform(0.8, 1.0))
+        _blend(image, _poly_alpha(shape, _blob(cx, cy, r * cover, rng)), ink)
         d = 1.9 * r / math.sqrt(2)
         thick = width * 1.6
         alpha = np.maximum(_stroke_alpha(shape, (cx - d, cy - d), (cx + d, cy + d), thick),

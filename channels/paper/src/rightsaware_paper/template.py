@@ -46,8 +46,10 @@ def _render(layout: Layout) -> list[np.ndarray]:
         document.close()
 
 
-def template_for(layout: Layout, page: int) -> Template:
-    key = (layout.fingerprint, page)
+def template_for(layout: Layout, page: int, fingerprint: str | None = None) -> Template:
+    """The blank page ``page`` of ``layout`` (pass its ``fingerprint`` when known: it is slow to compute)."""
+    fingerprint = fingerprint or layout.fingerprint
+    key = (fingerprint, page)
     with _LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
@@ -61,7 +63,7 @@ def template_for(layout: Layout, page: int) -> Template:
         x, y, w, h = QR_REGION
         strokes[int(y * K):int((y + h) * K), int(x * K):int((x + w) * K)] = False
         strokes[int((FOOTER_BASELINE - 6) * K):int((FOOTER_BASELINE + 3) * K), int(24 * K):int(186 * K)] = False
-        made[(layout.fingerprint, number)] = Template(printed, strokes)
+        made[(fingerprint, number)] = Template(printed, strokes)
     with _LOCK:
         for made_key, template in made.items():
             _CACHE[made_key] = template
