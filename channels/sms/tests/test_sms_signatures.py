@@ -6,6 +6,8 @@ import unicodedata
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rightsaware_sms.fake_twilio import TOKEN, inbound_form, signed_post
 from rightsaware_sms.gateway import compute_signature
@@ -123,3 +125,32 @@ def test_status_permutations_end_at_the_highest_rank(sms_runtime, sms_channel):
             sms.record_delivery(sid, status)
         assert sms.delivery(sid)["status"] == "undelivered"
     assert sms.record_delivery("SMx", "bogus") is False
+
+
+@given(params=st.dictionaries(st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12),
+                              st.text(st.characters(blacklist_categories=("Cs",)), max_size=30), max_size=8),
+       url=st.sampled_from([PUBLIC + "/sms/inbound", "https://survey.example.org:443/sms/inbound",
+                            "http://localhost:8000/sms/inbound?x=1&y=", PUBLIC + "/sms/inbound?a=%C5%B5"]),
+       tamper=st.booleans())
+def test_fast_checker_agrees_with_the_sdk_validator(params, url, tamper):
+    from twilio.request_validator import RequestValidator
+
+    from rightsaware_sms.gateway import SignatureChecker
+
+    signature = compute_signature(TOKEN, url, params)
+    if tamper:
+        signature = compute_signature(TOKEN, url, dict(params, extra="1"))
+    expected = RequestValidator(TOKEN).validate(url, params, signature)
+    assert SignatureChecker(TOKEN, url).valid(list(params.items()), signature) == expected
+    assert expected == (not tamper)
+
+
+def test_signature_of_the_url_with_its_default_port_is_accepted(client, sms_runtime, sms_channel):
+    form = inbound_form(NUMBER, "hi", "SM" + "6" * 32)
+    response = client.post("/sms/inbound", **signed_post(form, "https://survey.example.org:443/sms/inbound"))
+    assert response.status_code == 200
+
+
+def test_oversized_bodies_are_refused(client):
+    form = inbound_form(NUMBER, "x" * 70_000, "SM" + "9" * 32)
+    assert client.post("/sms/inbound", **signed_post(form, PUBLIC + "/sms/inbound")).status_code == 403

@@ -24,6 +24,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from attrs import field, frozen
+
 from rightsaware.interview import Interviewer, Turn
 from rightsaware.response import STATUS_ACTIVE, utcnow
 from rightsaware.text import nfc
@@ -60,6 +62,22 @@ def keyword_kind(body: str, params: Mapping[str, str]) -> str | None:
     return None
 
 
+@frozen
+class InboundText:
+    """A webhook's text, checked and normalised, ready to record (``key``: the sender's keyed hash)."""
+
+    sid: str
+    sender: str  # personal data: never logged
+    body: str
+    key: str
+    params: dict[str, str] = field(hash=False, repr=False)
+    keyword: str | None = None  # "opt_out", "opt_in" or None
+
+    def record(self, sms: Any) -> Any:
+        """A future of the ``sms_inbound`` row id (``None``: a duplicate ``MessageSid``)."""
+        return sms.record_inbound_later(self.sid, self.key, self.sender, self.body)
+
+
 class Conversations:
     """Inbound texts to interview turns, and the messages that answer them."""
 
@@ -75,37 +93,45 @@ class Conversations:
     def receive(self, params: Mapping[str, str], *, apply: bool = True) -> str | None:
         """Record one inbound text (and apply it, unless ``apply=False``); the sender key, or ``None``.
 
-        ``None`` means a duplicate ``MessageSid``: nothing changed. Recording needs one
-        write: the sender key is the keyed hash of the number, computed in memory. An opt-out
-        (or opt-in) takes effect here at once; any other text waits in ``sms_inbound`` for
-        :meth:`drain` (the server's pump, the worker) unless ``apply`` is true.
+        ``None`` means a duplicate ``MessageSid``: nothing changed. An opt-out (or opt-in)
+        takes effect here at once; any other text waits in ``sms_inbound`` for :meth:`drain`
+        (the server's pump, the worker) unless ``apply`` is true.
         """
+        text = self.prepare(params)
+        row_id = text.record(self.sms).result()
+        if row_id is None:
+            return None
+        if not self.after_recording(text, row_id) and apply:
+            self.drain(text.key, wait_for=row_id)
+        return text.key
+
+    def prepare(self, params: Mapping[str, str]) -> InboundText:
+        """Check and normalise a webhook's parameters; no database access (raises :class:`BadInbound`)."""
         sid = params.get("MessageSid") or params.get("SmsSid") or ""
         sender = params.get("From") or ""
         if not sid or not sender:
             raise BadInbound("an inbound text needs MessageSid and From")
         body = nfc(params.get("Body") or "")
-        key = self.runtime.keyring.respondent_id(NAME, sender)
-        row_id = self.sms.record_inbound(sid, key, sender, body)
-        if row_id is None:
-            return None
-        kind = keyword_kind(body, params)
-        if kind is not None:
-            respondent_id = self.store.ensure_respondent(NAME, sender)
-            record = self.store.respondent(respondent_id)
-            opted_out = record is not None and NAME in record.opted_out_channels
-            if kind == "opt_out" or opted_out:
-                self._announce(params)
-                confirmed = self._provider_confirms(sender, body, params)
-                if kind == "opt_out":
-                    self.opt_out(respondent_id, sid, confirmed_by_provider=confirmed)
-                else:
-                    self.opt_in(respondent_id, sid, confirmed_by_provider=confirmed)
-                self.sms.finish_inbound(row_id)
-                return key
-        if apply:
-            self.drain(key, wait_for=row_id)
-        return key
+        return InboundText(sid=sid, sender=sender, body=body, key=self.runtime.keyring.respondent_id(NAME, sender),
+                           params=dict(params), keyword=keyword_kind(body, params))
+
+    def after_recording(self, text: InboundText, row_id: int) -> bool:
+        """Apply an opt-out or opt-in at once; True when the text is done with."""
+        if text.keyword is None:
+            return False
+        respondent_id = self.store.ensure_respondent(NAME, text.sender)
+        record = self.store.respondent(respondent_id)
+        opted_out = record is not None and NAME in record.opted_out_channels
+        if text.keyword == "opt_in" and not opted_out:
+            return False  # START from someone subscribed: an ordinary text
+        self._announce(text.params)
+        confirmed = self._provider_confirms(text.sender, text.body, text.params)
+        if text.keyword == "opt_out":
+            self.opt_out(respondent_id, text.sid, confirmed_by_provider=confirmed)
+        else:
+            self.opt_in(respondent_id, text.sid, confirmed_by_provider=confirmed)
+        self.sms.finish_inbound(row_id)
+        return True
 
     def _announce(self, params: Mapping[str, str]) -> None:
         """Call the ``inbound_received`` hook for a text about to take effect."""

@@ -13,20 +13,24 @@ Another provider is added by a plugin with an object that has the same methods.
 * :class:`ConsoleGateway` sends nothing: it keeps a transcript per address, for the
   simulator and ``--dry-run``.
 
-Webhook helpers live here too: :func:`signature_is_valid`, :func:`compute_signature` and
+Webhook helpers live here too: :class:`SignatureChecker` (what the webhooks use),
+:func:`signature_is_valid` and :func:`compute_signature` (the SDK's own validator), and
 :func:`twiml`.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
 import itertools
 import logging
 import re
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlparse, urlsplit, urlunsplit
 
 import requests
 from attrs import field, frozen
@@ -34,7 +38,7 @@ from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http import HttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response as TwilioResponse
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import RequestValidator, add_port, remove_port
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -350,6 +354,37 @@ class ConsoleGateway:
 
 
 # --- Webhooks -------------------------------------------------------------------------------
+
+class SignatureChecker:
+    """Checks ``X-Twilio-Signature`` for one URL exactly as ``RequestValidator.validate`` does.
+
+    Same string to sign (the URL, then every parameter name and value sorted, repeated
+    values deduplicated), same HMAC-SHA1, and the URL tried with and without its default
+    port; but the keyed HMAC state for the URL is prepared once and the parameters are taken
+    as parsed ``(name, value)`` pairs, which is several times faster under load.
+    """
+
+    def __init__(self, auth_token: str, url: str) -> None:
+        parsed = urlparse(url)
+        variants = dict.fromkeys([remove_port(parsed), add_port(parsed)])
+        self._macs = [hmac.new(auth_token.encode("utf-8"), variant.encode("utf-8"), hashlib.sha1)
+                      for variant in variants]
+
+    def valid(self, pairs: list[tuple[str, str]], signature: str | None) -> bool:
+        if not signature:
+            return False
+        grouped: dict[str, set[str]] = {}
+        for name, value in pairs:
+            grouped.setdefault(name, set()).add(value)
+        tail = "".join(name + value for name in sorted(grouped) for value in sorted(grouped[name])).encode("utf-8")
+        expected = signature.strip().encode("utf-8", "replace")
+        matches = False
+        for keyed in self._macs:
+            mac = keyed.copy()
+            mac.update(tail)
+            matches |= hmac.compare_digest(base64.b64encode(mac.digest()), expected)
+        return matches
+
 
 def signature_is_valid(auth_token: str, url: str, params: Mapping[str, str], signature: str | None) -> bool:
     """Whether ``signature`` (``X-Twilio-Signature``) signs ``url`` and the POST ``params``."""

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future
 from typing import Any
 
 from sqlalchemy import (
@@ -45,6 +46,8 @@ from sqlalchemy import (
 from rightsaware.response import utcnow
 from rightsaware.store.engine import insert_ignoring_duplicates, write_transaction
 from rightsaware.store.tables import UTCDateTime
+
+from .batching import GroupCommitWriter
 
 metadata = MetaData()
 
@@ -116,19 +119,23 @@ class SmsStore:
         self.store = store
         self.engine = store.engine
         metadata.create_all(self.engine, checkfirst=True)
+        self._inbound_writer = GroupCommitWriter(self.engine, _insert(self.engine)(inbound).on_conflict_do_nothing(),
+                                                 prepare=self._encrypt_inbound)
 
     # -- inbound log ---------------------------------------------------------------------------
     def record_inbound(self, sid: str, sender_key: str, sender: str, body: str) -> int | None:
         """The new row's id (its place in arrival order), or ``None`` for a duplicate ``MessageSid``."""
-        blob = self.store.keyring.encrypt(json.dumps({"from": sender, "body": body}, ensure_ascii=False),
-                                          context=_inbound_context(sid))
-        statement = _insert(self.engine)(inbound).on_conflict_do_nothing().values(
-            message_sid=sid, sender_key=sender_key, payload=blob, state="pending", received_at=utcnow())
-        with write_transaction(self.engine) as connection:
-            result = connection.execute(statement)
-            if result.rowcount != 1:
-                return None
-            return result.inserted_primary_key[0]
+        return self.record_inbound_later(sid, sender_key, sender, body).result()
+
+    def record_inbound_later(self, sid: str, sender_key: str, sender: str, body: str) -> Future:
+        """:meth:`record_inbound` as a future, committed together with concurrent texts (group commit)."""
+        return self._inbound_writer.submit({"message_sid": sid, "sender_key": sender_key,
+                                            "payload": {"from": sender, "body": body},
+                                            "state": "pending", "received_at": utcnow()})
+
+    def _encrypt_inbound(self, values: dict[str, Any]) -> dict[str, Any]:
+        text = json.dumps(values["payload"], ensure_ascii=False)
+        return {**values, "payload": self.store.keyring.encrypt(text, context=_inbound_context(values["message_sid"]))}
 
     def pending_inbound(self, sender_key: str, limit: int = 20) -> list[dict[str, Any]]:
         """The sender's texts not yet applied, oldest first, with ``sender`` and ``body`` decrypted."""

@@ -10,8 +10,11 @@ empty TwiML ``<Response/>``, goes back; it is then applied and answered by the p
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -20,10 +23,11 @@ from starlette.routing import Route
 
 from .channel import INBOUND_PATH, STATUS_PATH
 from .conversation import BadInbound
-from .gateway import signature_is_valid, twiml
+from .gateway import SignatureChecker, twiml
 
 log = logging.getLogger(__name__)
 FORM = "application/x-www-form-urlencoded"
+MAX_BODY = 64 * 1024  # Twilio's webhooks are a few kilobytes; anything bigger is not from Twilio
 TWIML = "application/xml"
 
 
@@ -36,8 +40,16 @@ def signed_url(runtime: Any, path: str, request: Request) -> str | None:
     return base + path + (f"?{query}" if query else "")
 
 
-async def verified_form(request: Request, runtime: Any, channel: Any, path: str) -> Any | None:
-    """The form parameters if the request is signed by Twilio for this URL, else ``None``."""
+@functools.lru_cache(maxsize=32)
+def _checker(auth_token: str, url: str) -> SignatureChecker:
+    return SignatureChecker(auth_token, url)
+
+
+async def verified_form(request: Request, runtime: Any, channel: Any, path: str) -> dict[str, str] | None:
+    """The form parameters if the request is signed by Twilio for this URL, else ``None``.
+
+    Blank values are kept and every parameter counts (Twilio signs all it sends).
+    """
     url = signed_url(runtime, path, request)
     if url is None or not channel.signing_key:
         log.warning("SMS webhook refused: set RIGHTSAWARE_PUBLIC_URL and TWILIO_AUTH_TOKEN to accept Twilio's requests")
@@ -47,10 +59,18 @@ async def verified_form(request: Request, runtime: Any, channel: Any, path: str)
         return None
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != FORM:
         return None
-    form = await request.form()
-    if not signature_is_valid(channel.signing_key, url, form, signature):
+    if int(request.headers.get("content-length") or 0) > MAX_BODY:
         return None
-    return form
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        return None
+    try:
+        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not _checker(channel.signing_key, url).valid(pairs, signature):
+        return None
+    return dict(pairs)
 
 
 def make_routes(service: Any) -> list[Route]:
@@ -61,20 +81,25 @@ def make_routes(service: Any) -> list[Route]:
         form = await verified_form(request, runtime, channel, INBOUND_PATH)
         if form is None:
             return PlainTextResponse("Forbidden", status_code=403)
-        params = {key: value for key, value in form.multi_items()}
+        params = form
+        conversations = service.conversations
         try:
-            respondent_id = await run_in_threadpool(service.conversations.receive, params, apply=False)
+            text = conversations.prepare(params)
         except BadInbound:
             return PlainTextResponse("Bad request: MessageSid and From are required", status_code=400)
-        service.received(respondent_id)
+        row_id = await asyncio.wrap_future(text.record(service.sms))  # group commit, no thread per request
+        if row_id is None:
+            return Response(twiml(), media_type=TWIML)  # a retry of a text we have: nothing changes
+        if text.keyword is not None:
+            await run_in_threadpool(conversations.after_recording, text, row_id)
+        service.received(text.key)
         return Response(twiml(), media_type=TWIML)
 
     async def status(request: Request) -> Response:
         form = await verified_form(request, runtime, channel, STATUS_PATH)
         if form is None:
             return PlainTextResponse("Forbidden", status_code=403)
-        params = {key: value for key, value in form.multi_items()}
-        await run_in_threadpool(service.status, params)
+        await run_in_threadpool(service.status, form)
         return Response(twiml(), media_type=TWIML)
 
     return [Route(INBOUND_PATH, inbound, methods=["POST"]), Route(STATUS_PATH, status, methods=["POST"])]
