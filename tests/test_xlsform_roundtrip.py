@@ -222,7 +222,7 @@ def test_missing_and_fuzzy_translations_are_not_exported(tmp_path) -> None:
     result = export_xlsform(load_instrument(path), path.with_suffix("") / "locales", tmp_path / "s.xlsx")
     notes = " ".join(str(n) for n in result.notes)
     assert "1 fuzzy translation (not yet reviewed) was not exported" in notes
-    assert "no Scottish Gaelic catalog" in notes
+    assert "no Gàidhlig catalog" in notes
     imported = import_xlsform(tmp_path / "s.xlsx")
     assert "sample:heard:label" not in imported.translations["cy"]
     assert imported.translations["cy"]["sample:heard:yes:label"] == "Ydw"
