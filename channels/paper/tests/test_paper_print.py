@@ -220,3 +220,29 @@ def test_bad_print_requests_get_clear_errors(service):
         service.print_forms("sample", "klingon")
     with pytest.raises(PaperError, match="copies"):
         service.print_forms("sample", "en", copies=0)
+
+
+def test_a_battery_of_single_choice_questions_is_a_grid_that_breaks_between_rows(paper_runtime, tmp_path):
+    from rightsaware.loading import load_instrument
+
+    from rightsaware_paper.service import PaperService
+
+    lines = ['id = "battery"', 'version = "1"', 'title = "Battery"', 'languages = ["en"]', ""]
+    for i in range(1, 31):
+        lines += ["[[questions]]", f'name = "s{i}"', 'type = "select_one agree"', f'label = "Statement {i}"', ""]
+    lines += ["[choices]", 'agree = [ { name = "y", label = "Agree" }, { name = "m", label = "Not sure" }, '
+              '{ name = "n", label = "Disagree" } ]']
+    path = tmp_path / "battery.toml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    paper_runtime.instruments.add(load_instrument(path), path)
+    layout = PaperService(paper_runtime).print_forms("battery", "en").layout
+    assert layout.page_count == 2
+    for page in layout.pages:
+        headers = [line.text for line in page.texts if line.role == "choice"]
+        assert headers == ["Agree", "Not sure", "Disagree"]  # the header again on every page
+        columns = {tuple(round(b.x, 2) for b in spot.bubbles) for spot in page.questions}
+        assert len(columns) == 1  # every row's circles in the same columns
+    numbers = [spot.number for page in layout.pages for spot in page.questions]
+    assert numbers == list(range(1, 31))
+    bubbles = [b for page in layout.pages for spot in page.questions for b in spot.bubbles]
+    assert min(abs(a.x - b.x) for a in bubbles[:3] for b in bubbles[:3] if a is not b) >= 8.0

@@ -94,6 +94,7 @@ def test_bad_files_are_reported_not_fatal(forms, tmp_path):
                     cv2.FONT_HERSHEY_SIMPLEX, 0.6, 20, 1, cv2.LINE_AA)
     photo = forms.save(letter, ".jpg")
     (forms.folder / "notes.txt").write_text("not a scan", encoding="utf-8")
+    sliver = forms.save(np.full((20000, 3), 255, np.uint8))
     report = forms.scan(forms.folder)
     reasons = {r.file.rsplit("/", 1)[-1]: (r.state, r.reason) for r in report.records}
     assert reasons[good.name] == ("read", None)
@@ -102,9 +103,10 @@ def test_bad_files_are_reported_not_fatal(forms, tmp_path):
     assert reasons["empty.png"] == ("rejected", "empty")
     assert reasons[blank.name] == ("rejected", "blank")
     assert reasons[photo.name] == ("rejected", "not_a_form")
+    assert reasons[sliver.name] == ("rejected", "unreadable")
     assert report.skipped == (str(forms.folder / "notes.txt"),)
     summary = report.summary()
-    assert summary["pages_in"] == 6 == summary["accounted_for"] and summary["reconciled"]
+    assert summary["pages_in"] == 7 == summary["accounted_for"] and summary["reconciled"]
 
 
 def test_pages_of_another_form_or_installation_are_rejected(forms, paper_runtime, tmp_path):
@@ -183,3 +185,26 @@ def test_exif_orientation_of_phone_photos_is_honoured(forms):
     report = forms.scan(path)
     assert report.records[0].state == "read"
     assert forms.values(printed.serials[0]) == {"q1": "d", "q2": "d", "q3": "d"}
+
+
+def test_a_set_up_problem_fails_the_page_not_the_batch(forms, monkeypatch):
+    from rightsaware.errors import CatalogError
+
+    printed = forms.print("omr-test", "en", copies=2)
+    pages = forms.pages(printed)
+    first = forms.save(forms.mark(pages[0], printed, 1, {"q1": "a", "q2": "a", "q3": "a"}))
+    second = forms.save(forms.mark(pages[1], printed, 1, {"q1": "n", "q2": "n", "q3": "n"}))
+    runtime = forms.service.runtime
+    original = runtime.instrument
+
+    def broken(instrument_id):  # noqa: ANN001, ANN202 - the survey's translations went missing
+        raise CatalogError("The translations of 'omr-test' are missing")
+
+    monkeypatch.setattr(runtime, "instrument", broken)
+    report = forms.scan(first, second)
+    assert [(r.state, r.reason) for r in report.records] == [("rejected", "failed")] * 2
+    assert "translations" in report.records[0].detail and report.summary()["reconciled"]
+    monkeypatch.setattr(runtime, "instrument", original)
+    again = forms.scan(first, second)
+    assert [(r.outcome, r.state) for r in again.records] == [("retried", "read")] * 2
+    assert forms.values(printed.serials[1]) == {"q1": "n", "q2": "n", "q3": "n"}

@@ -41,6 +41,8 @@ REASONS = {
     "unreadable": N_("The file could not be read: it may be damaged or incomplete."),
     "unsupported": N_("The file is not a PNG, JPEG, TIFF or PDF file."),
     "empty": N_("The file is empty."),
+    "failed": N_("The page could not be processed because of a problem with the set-up; scan it again once it "
+                 "is fixed."),
 }
 
 ACTION_NAMES = {

@@ -18,8 +18,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import cv2
+import numpy as np
 from attrs import field, frozen
-from rightsaware.errors import NotFound
+from rightsaware.errors import NotFound, RightsawareError
 from sqlalchemy import and_, select, update
 
 from . import storage as db
@@ -30,7 +32,7 @@ from .reader import PageResult
 from .service import PaperService
 from .storage import dumps, loads, now, write_transaction
 
-RETRYABLE = {"unknown_layout", "instrument_missing", "version_mismatch", "other_instrument"}
+RETRYABLE = {"unknown_layout", "instrument_missing", "version_mismatch", "other_instrument", "failed"}
 
 
 @frozen
@@ -98,7 +100,10 @@ class Scanner:
                 skipped.append(item.source)
                 continue
             for page in read_file(item):
-                record = self.scan_page(page)
+                try:
+                    record = self.scan_page(page)
+                except RightsawareError as exc:  # e.g. a survey whose translations are missing: retried later
+                    record = self._failed(page, str(exc))
                 records.append(record)
                 with write_transaction(self.engine) as connection:
                     connection.execute(db.batch_pages.insert().values(
@@ -124,9 +129,22 @@ class Scanner:
         if page.error is not None or page.grey is None:
             self._save_page(base, "rejected", page.error or "unreadable", page.detail)
             return self.record(page.content_hash, outcome)
-        result = self.reader.read(page.grey)
+        try:
+            result = self.reader.read(page.grey)
+        except (cv2.error, ValueError, np.linalg.LinAlgError) as exc:  # an image OpenCV cannot work with
+            self._save_page(base, "rejected", "unreadable", str(exc).strip().splitlines()[-1][:200])
+            return self.record(page.content_hash, outcome)
         self.process(base, page.grey, result)
         return self.record(page.content_hash, outcome)
+
+    def _failed(self, page: InputPage, detail: str) -> PageRecord:
+        """A page whose processing stopped on a configuration problem: kept, rejected, read again next time."""
+        image_path = self.files.keep_page(page.content_hash, page.data, page.suffix) if page.data else None
+        existing = self._page(page.content_hash)
+        if existing is None or existing["state"] != "rejected":
+            self._save_page({"hash": page.content_hash, "source": page.source, "page_in_file": page.index,
+                             "image_path": image_path}, "rejected", "failed", detail[:500])
+        return self.record(page.content_hash, "new")
 
     def process(self, base: dict, grey: Any, result: PageResult) -> None:
         """Store a reader's result for a page and act on it (also used after a person typed the code)."""
