@@ -42,6 +42,19 @@ class Settings:
     bilingual_order: str = "welsh_first"  # Celtic language first; or gaelic_first, english_first
     suppression_threshold: int = 10
     log_level: str = "INFO"
+    # Key rotation: secrets that only decrypt (the new one is secret_key); see docs/security.md.
+    previous_secret_keys: tuple[str, ...] = field(default=(), converter=tuple, repr=False)
+    # Retention, in days (docs/data-protection.md); `rightsaware purge` applies them.
+    retention_answers_days: int = 730  # the built-in privacy notice promises "up to 2 years"
+    retention_contacts_days: int = 180  # contact details, counted from the person's last activity
+    retention_messages_days: int = 30  # raw inbound texts and sent messages kept by channels
+    retention_scans_days: int = 90  # scanned images of paper forms
+    retention_exports_days: int = 30  # referral and subject-access export files written here
+    retention_withdrawn_days: int = 30  # answers of a withdrawn respondent (excluded at once)
+    purge_interval_hours: int = 24  # `rightsaware serve` purges this often; 0: never
+    # Staff logins (dashboard, review queue, exports): absolute and idle session lifetime.
+    session_lifetime_minutes: int = 480
+    session_idle_minutes: int = 60
 
     @property
     def database(self) -> str:
@@ -52,6 +65,16 @@ class Settings:
 
 
 _CONVERTER = cattrs.Converter(forbid_extra_keys=True)
+_LIST_SETTINGS = ("languages", "previous_secret_keys")  # comma-separated in the environment
+RETENTION_SETTINGS = (
+    "retention_answers_days",
+    "retention_contacts_days",
+    "retention_messages_days",
+    "retention_scans_days",
+    "retention_exports_days",
+    "retention_withdrawn_days",
+)
+PREVIOUS_KEY_SUFFIX = ".previous"
 
 
 def _from_env(environ: dict[str, str]) -> dict[str, Any]:
@@ -65,7 +88,7 @@ def _from_env(environ: dict[str, str]) -> dict[str, Any]:
                 values[attribute.name] = int(raw)
             except ValueError:
                 raise ConfigError(f"{ENV_PREFIX}{attribute.name.upper()} must be a whole number, not {raw!r}") from None
-        elif attribute.name == "languages":
+        elif attribute.name in _LIST_SETTINGS:
             values[attribute.name] = [part.strip() for part in raw.split(",") if part.strip()]
         else:
             values[attribute.name] = raw
@@ -95,22 +118,60 @@ def load_settings(path: str | Path | None = None, environ: dict[str, str] | None
         raise ConfigError("suppression_threshold may not be below 3: small counts could identify people")
     if settings.bilingual_order not in BILINGUAL_ORDERS:
         raise ConfigError(f"bilingual_order must be one of: {', '.join(BILINGUAL_ORDERS)}")
+    for name in (*RETENTION_SETTINGS, "session_lifetime_minutes", "session_idle_minutes"):
+        if getattr(settings, name) < 1:
+            raise ConfigError(f"{name} must be at least 1, not {getattr(settings, name)}")
+    if settings.purge_interval_hours < 0:
+        raise ConfigError("purge_interval_hours must be 0 (never) or a number of hours")
     return settings
 
 
+def secret_key_file(settings: Settings) -> Path:
+    """Where the generated secret key is (or would be) kept."""
+    return Path(settings.secret_key_file or Path(settings.data_dir) / "secret.key")
+
+
+def secret_keys(settings: Settings) -> list[str]:
+    """Every configured secret, the current one first: what a rotation-aware keyring needs.
+
+    The current secret (:func:`ensure_secret_key`), then ``previous_secret_keys``, then
+    the key that ``rightsaware keys rotate --generate`` set aside in
+    ``<secret key file>.previous`` while a rotation of a generated key is unfinished.
+    """
+    keys = [ensure_secret_key(settings), *settings.previous_secret_keys]
+    previous = secret_key_file(settings).with_name(secret_key_file(settings).name + PREVIOUS_KEY_SUFFIX)
+    if previous.exists():
+        keys.append(previous.read_text(encoding="utf-8").strip())
+    return list(dict.fromkeys(key for key in keys if key))
+
+
+def write_secret_file(path: Path, key: str) -> None:
+    """Write a secret to ``path`` with mode 0600, atomically (a temporary file, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.chmod(temporary, 0o600)
+    os.replace(temporary, path)
+
+
 def ensure_secret_key(settings: Settings) -> str:
-    """The configured secret key, or one generated once and kept in a 0600 file."""
+    """The configured secret key, or one generated once and kept in a 0600 file.
+
+    A key file that others may read (for example after a careless copy) is made 0600 again.
+    """
     if settings.secret_key:
         return settings.secret_key
-    key_file = Path(settings.secret_key_file or Path(settings.data_dir) / "secret.key")
+    key_file = secret_key_file(settings)
     if key_file.exists():
+        if os.stat(key_file).st_mode & 0o077:
+            os.chmod(key_file, 0o600)
         key = key_file.read_text(encoding="utf-8").strip()
         if key:
             return key
-    key_file.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(key + "\n")
-    os.chmod(key_file, 0o600)
+    write_secret_file(key_file, key)
     return key

@@ -9,6 +9,8 @@ so counting is a ``GROUP BY`` at any size. Free text longer than
 
 Personal data lives only in ``respondent_contacts.address`` (encrypted) and in the
 encrypted ``outbox.payload`` and ``outbox.error``. Times are timezone-aware UTC.
+Staff accounts (``users``, ``user_sessions``), the ``audit_log`` of access to personal
+data and the files exported with personal data (``exported_files``) are at the end.
 
 Any change here needs a new Alembic migration in ``migrations/versions`` (a test
 compares this metadata with the migrated database).
@@ -34,7 +36,9 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    exists,
 )
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 VALUE_TEXT_LIMIT = 500
@@ -216,3 +220,89 @@ referrals = Table(
 )
 
 OUTBOX_STATUSES = ("queued", "sending", "sent", "failed", "unknown")
+
+
+# --- staff accounts, audit and exported files (issue 10: data protection) --------------
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),  # case-folded
+    Column("password_hash", String(255), nullable=False),  # argon2id, PHC string
+    Column("role", String(16), nullable=False),  # viewer | reviewer | admin
+    Column("failed_logins", Integer(), nullable=False),  # consecutive failures
+    _now_column("locked_until", nullable=True),
+    _now_column("last_login_at", nullable=True),
+    _now_column("created_at"),
+    _now_column("updated_at"),
+)
+
+user_sessions = Table(
+    "user_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),  # SHA-256 of the cookie's token: a leak of this table opens no session
+    Column("user_id", Integer(), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    _now_column("created_at"),
+    _now_column("last_seen_at"),
+    _now_column("expires_at"),
+    Index(None, "user_id"),
+    Index(None, "expires_at"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=True),
+    _now_column("at"),
+    Column("actor", String(200), nullable=False),  # "user:<name>", "cli:<os user>", "system:purge"
+    Column("action", String(64), nullable=False),  # e.g. respondent.export, referrals.export
+    Column("subject_kind", String(32)),  # respondent | response | organisation | user | file
+    Column("subject_id", String(ID)),  # a respondent's keyed hash, never a phone number or name
+    Column("detail", Text()),  # JSON of counts and codes; never personal data
+    Index(None, "at"),
+    Index(None, "subject_id"),
+)
+
+exported_files = Table(
+    "exported_files",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),  # referrals | subject_access
+    Column("path", Text(), nullable=False),
+    _now_column("created_at"),
+    _now_column("deleted_at", nullable=True),
+    Index(None, "deleted_at", "created_at"),
+)
+
+exported_respondents = Table(
+    "exported_respondents",
+    metadata,
+    Column("export_id", Integer(), ForeignKey("exported_files.id", ondelete="CASCADE"), nullable=False),
+    Column("respondent_id", String(ID), nullable=False),
+    PrimaryKeyConstraint("export_id", "respondent_id"),
+    Index(None, "respondent_id"),
+)
+
+withdrawals = Table(
+    "withdrawals",
+    metadata,
+    # A response whose respondent withdrew consent: left out of every report and export
+    # (see not_withdrawn), deleted by `rightsaware purge` after retention_withdrawn_days.
+    Column("response_id", String(ID), ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True),
+    Column("channel", String(64), nullable=False),  # how the withdrawal came: sms, web, paper, cli
+    _now_column("withdrawn_at"),
+    Index(None, "withdrawn_at"),
+)
+
+ROLES = ("viewer", "reviewer", "admin")
+
+
+def not_withdrawn(response_id: ColumnElement = responses.c.id) -> ColumnElement:
+    """The SQL condition every report and export adds: the response was not withdrawn.
+
+    ``select(responses).where(not_withdrawn())``; pass the id column of an alias of
+    ``responses`` (or of ``answers.c.response_id``) when the query uses one.
+    """
+    return ~exists().where(withdrawals.c.response_id == response_id)
