@@ -176,3 +176,19 @@ def test_referrals_in_the_closing_text_fit_the_length(sms_runtime, sms_channel):
     assert measure(prepare(body)).segments <= 2
     assert "Sefydliad 0: 0300 123 4500" in body
     assert texts.closing([], max_segments=2) == texts.closing(lines, max_segments=2).split("\n")[0]
+
+
+def test_a_long_list_is_answered_by_name_in_any_language(sms_runtime, fake_twilio, invite, text):
+    respondent = invite(NUMBER, "cy", instrument="rights-wales")
+    text(NUMBER, "1")  # consent
+    text(NUMBER, "Cymru")  # the nation, by its Welsh label
+    body = last_body(fake_twilio)
+    assert "Ym mha ardal cyngor ydych chi'n byw?" in body
+    assert "22)" not in body and "Blaenau Gwent" in body  # the 22 areas are not listed
+    from rightsaware_sms.segments import measure, prepare
+
+    assert measure(prepare(body)).segments <= 3
+    text(NUMBER, "Llanrwst")
+    assert last_body(fake_twilio).startswith("Wnaethon ni ddim adnabod yr enw yna.")
+    text(NUMBER, "ynys mon")  # no circumflex, lower case: still Ynys Môn
+    assert active(sms_runtime, respondent).values()["local_authority"] == "isle_of_anglesey"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from rightsaware.flow import MSG_CHOICE
 from rightsaware.i18n import language_name, localize
 from rightsaware.text import truncate
 from rightsaware.vocabulary import keyword
@@ -22,6 +23,9 @@ from .segments import measure, prepare
 #: The word each language is switched to with: its own name, written so it stays GSM-7
 #: (a capital À would make every Gaelic message UCS-2; the lower-case à does not).
 SWITCH_KEYWORDS = {"en": "English", "cy": "Cymraeg", "gd": "Gàidhlig"}
+#: A single-choice list longer than this, that would need more segments than this, is asked by name.
+NAME_MODE_CHOICES = 9
+NAME_MODE_SEGMENTS = 4
 
 
 class Texts:
@@ -43,16 +47,24 @@ class Texts:
 
     def question(self, question: Any, *, number: int | None = None, total: int | None = None,
                  notes: Sequence[Any] = ()) -> str:
-        """Notes first, then ``2/5 Label``, the options and an instruction."""
+        """Notes first, then ``2/5 Label``, the options and an instruction.
+
+        A long list (more than :data:`NAME_MODE_CHOICES` options that would need more than
+        :data:`NAME_MODE_SEGMENTS` segments, such as the 22 or 32 council areas) is not
+        listed: the respondent replies with the name, which the engine matches against the
+        options' labels in every language, accents forgiven.
+        """
         _ = self.m._
         lines = [self.text.sms_label(note) for note in notes]
         label = self.text.sms_label(question)
-        if number is not None and total:
+        if number is not None and total and (number, total) != (1, 1):
             label = f"{number}/{total} {label}"
         lines.append(label)
-        choices = self.instrument.choices_for(question)
-        for index, choice in enumerate(choices, start=1):
-            lines.append(f"{index}) {self.text.choice_sms_label(question, choice)}")
+        if self.name_mode(question):
+            example = self.text.choice_sms_label(question, self.instrument.choices_for(question)[0])
+            lines.append(_("Reply with the name, for example {example}.", example=example))
+        else:
+            lines += self._options(question)
         kind = question.kind
         if kind == "select_multiple":
             lines.append(_("Reply with one or more numbers, for example 1 3."))
@@ -62,13 +74,21 @@ class Texts:
             lines.append(_("Or reply {skip} to leave it out.", skip=self.kw("skip")))
         return "\n".join(lines)
 
+    def _options(self, question: Any) -> list[str]:
+        return [f"{index}) {self.text.choice_sms_label(question, choice)}"
+                for index, choice in enumerate(self.instrument.choices_for(question), start=1)]
+
+    def name_mode(self, question: Any) -> bool:
+        """Whether the options are too many to list in a text (then the name is asked for)."""
+        if question.kind != "select_one" or len(self.instrument.choices_for(question)) <= NAME_MODE_CHOICES:
+            return False
+        listed = "\n".join([self.text.sms_label(question), *self._options(question)])
+        return measure(prepare(listed)).segments > NAME_MODE_SEGMENTS
+
     def invitation(self, question: Any, *, number: int, total: int, notes: Sequence[Any] = ()) -> str:
         """The first text: who asks, how to stop, other languages, then the first question."""
-        intro = self.m.ngettext(
-            "{title}: {n} short question by text. Reply with the number of your answer. Reply {stop} at any time to stop.",
-            "{title}: {n} short questions by text. Reply with the number of your answer. Reply {stop} at any time to stop.",
-            total, title=self.text.title(), stop=self.kw("stop"),
-        )
+        intro = self.m._("{title}: a short survey by text. Reply with the number of your answer. "
+                         "Reply {stop} at any time to stop.", title=self.text.title(), stop=self.kw("stop"))
         if self.sender_name:
             intro = f"{self.sender_name}: {intro}"
         return "\n".join([intro, *self.language_offers(), self.question(question, number=number, total=total, notes=notes)])
@@ -95,10 +115,13 @@ class Texts:
 
     def error(self, error: Any) -> str:
         """A short hint for a reply that was not understood or not allowed."""
+        question = self.instrument.question(error.question)
         if error.custom:
-            custom = self.text.constraint_message(self.instrument.question(error.question))
+            custom = self.text.constraint_message(question)
             if custom:
                 return custom
+        if error.message == MSG_CHOICE and self.name_mode(question):
+            return self.m._("We did not recognise that name. Please check the spelling and reply again.")
         return self.core._(error.message, **error.params)
 
     def help(self) -> str:
