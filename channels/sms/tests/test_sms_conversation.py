@@ -192,3 +192,47 @@ def test_a_long_list_is_answered_by_name_in_any_language(sms_runtime, fake_twili
     assert last_body(fake_twilio).startswith("Wnaethon ni ddim adnabod yr enw yna.")
     text(NUMBER, "ynys mon")  # no circumflex, lower case: still Ynys Môn
     assert active(sms_runtime, respondent).values()["local_authority"] == "isle_of_anglesey"
+
+
+REFERRAL_SURVEY = """\
+id = "referme"
+version = "1"
+title = "Help"
+languages = ["en"]
+jurisdiction = "wales"
+
+[[questions]]
+name = "heard"
+type = "select_one yes_no"
+label = "Have you heard of co-production?"
+
+[[referrals]]
+when = "${heard} = 'no'"
+topics = ["co-production"]
+
+[choices]
+yes_no = [ { name = "yes", label = "Yes" }, { name = "no", label = "No" } ]
+"""
+
+
+@pytest.mark.parametrize("synthetic", [False, True])
+def test_the_closing_text_names_the_chosen_organisations(sms_runtime, fake_twilio, service, tmp_path, synthetic):
+    from rightsaware.loading import load_instrument
+    from rightsaware.referral import choose_for_response
+
+    path = tmp_path / "referme.toml"
+    path.write_text(REFERRAL_SURVEY, encoding="utf-8")
+    sms_runtime.instruments.add(load_instrument(path), path)
+    respondent = sms_runtime.store.ensure_respondent("sms", NUMBER)
+    response_id = service.conversations.start(respondent, "referme", "en", key="referme", synthetic=synthetic)
+    service.send_now(respondent)
+    service.conversations.receive({"MessageSid": "SM" + "r" * 32, "From": NUMBER, "Body": "2"})
+    service.send_now(respondent)
+    closing = last_body(fake_twilio)
+    response = sms_runtime.store.load_response(response_id)
+    chosen = choose_for_response(sms_runtime, response, sms_runtime.instrument("referme"))
+    assert chosen, "the directory has organisations on co-production in Wales"
+    assert closing.startswith("Thank you! Your answers have been saved.\nHelp is available from:\n")
+    assert chosen[0][0].name("en") in closing
+    assert "https://" not in closing
+    assert len(sms_runtime.store.referrals_for(response_id)) == (0 if synthetic else len(chosen))

@@ -10,15 +10,17 @@ conversation (sent at once, day or night: the respondent just texted) and
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rightsaware.channel import ChannelInfo
 from rightsaware.events import InboundEvent, Receipt, Rendered
 from rightsaware.text import nfc
 
 from .config import SmsSettings, load_sms_settings
-from .gateway import ConsoleGateway, Gateway, GatewayError, RedirectingHttpClient, TwilioGateway
 from .segments import measure, prepare
+
+if TYPE_CHECKING:  # the gateway module imports the Twilio SDK: loaded only when a text is sent
+    from .gateway import ConsoleGateway, Gateway
 
 NAME = "sms"
 QUEUE_CONVERSATION = "sms"
@@ -27,6 +29,8 @@ QUEUES = (QUEUE_CONVERSATION, QUEUE_CAMPAIGN)
 SIMULATOR_PREFIX = "sim:"
 INBOUND_PATH = "/sms/inbound"
 STATUS_PATH = "/sms/status"
+VETO_OPTED_OUT = "opted out"
+VETO_QUIET_HOURS = "quiet hours"
 
 
 class SmsChannel:
@@ -37,13 +41,19 @@ class SmsChannel:
         self.settings = settings or load_sms_settings()
         self.info = ChannelInfo(name=NAME, title="SMS", interactive=True, max_text_length=1600, free_text=True,
                                 locales=("en", "cy", "gd"))
-        self.console = console or ConsoleGateway()
+        self._console = console
         self._gateway = gateway
         self._lock = threading.Lock()
         self._stores: dict[int, Any] = {}
         self._services: dict[int, Any] = {}
 
     # --- gateways ------------------------------------------------------------------------------
+
+    @property
+    def console(self) -> ConsoleGateway:
+        """The console gateway of the simulator (and of everything when no credentials are set)."""
+        with self._lock:
+            return self._console_unlocked()
 
     @property
     def gateway(self) -> Gateway:
@@ -59,13 +69,22 @@ class SmsChannel:
             self._gateway = gateway
 
     def _make_gateway(self) -> Gateway:
+        from .gateway import RedirectingHttpClient, TwilioGateway
+
         s = self.settings
         if not s.has_credentials:
-            return self.console
+            return self._console_unlocked()
         client = RedirectingHttpClient(s.api_base_url) if s.api_base_url else None
         return TwilioGateway(account_sid=s.account_sid, auth_token=s.auth_token or None, api_key=s.api_key or None,
                              api_secret=s.api_secret or None, from_number=s.from_number or None,
                              messaging_service_sid=s.messaging_service_sid or None, http_client=client)
+
+    def _console_unlocked(self) -> ConsoleGateway:
+        if self._console is None:
+            from .gateway import ConsoleGateway
+
+            self._console = ConsoleGateway()
+        return self._console
 
     @property
     def live(self) -> bool:
@@ -137,6 +156,8 @@ class SmsChannel:
         veto = runtime.hook.check_delivery(invitation=invitation, channel=self, runtime=runtime)
         if veto:
             return Receipt(ok=False, error_code=str(veto), error=str(veto), permanent=veto == "opted out")
+        from .gateway import GatewayError
+
         try:
             result = self.gateway_for(address).send(address, prepare(rendered.text),
                                                     status_callback=self.status_callback_url(runtime),

@@ -14,9 +14,8 @@ from typing import Any
 
 from rightsaware.plugins import hookimpl
 
-from .channel import NAME, SmsChannel
+from .channel import NAME, VETO_OPTED_OUT, VETO_QUIET_HOURS, SmsChannel
 from .messages import DOMAIN, LOCALES_DIR
-from .sender import VETO_OPTED_OUT, VETO_QUIET_HOURS
 
 CAMPAIGN_KINDS = ("invitation", "reminder")
 
@@ -92,7 +91,7 @@ def response_completed(response: Any, instrument: Any, runtime: Any) -> None:
     from .referrals import referral_lines
 
     texts = channel.texts(runtime, instrument, response.language)
-    body = texts.closing(referral_lines(runtime, response.id, response.language),
+    body = texts.closing(referral_lines(runtime, response, instrument, response.language),
                          max_segments=channel.settings.max_closing_segments)
     Conversations(runtime, channel).enqueue(response.respondent_id, body, kind="referral", key=f"end:{response.id}",
                                             response_id=response.id, instrument_id=instrument.id,

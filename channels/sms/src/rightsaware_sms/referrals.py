@@ -1,10 +1,11 @@
 """Referral lines for the closing text: the organisations chosen for a response, in its language.
 
-The referral engine (``rightsaware.referral``, a default plugin on ``response_completed``)
-records its choices with ``store.add_referral`` before this channel's own
-``response_completed`` (``trylast``) reads them. Names, phone numbers and web addresses
-come from the referral directory when it can be loaded; without it (or for an
-organisation it does not know) there is no line, and the closing text is thanks only.
+The referral engine (:mod:`rightsaware.referral`, a default plugin on ``response_completed``)
+stores its choices before this channel's own ``response_completed`` (``trylast``) runs;
+:func:`rightsaware.referral.referrals_shown` gives their names and web addresses in the
+respondent's language. A synthetic response (the simulator) stores no referrals, so the
+engine's choice is computed without storing it: a community worker trying a survey sees
+what a respondent would get. Without the referral module the closing text is thanks only.
 """
 
 from __future__ import annotations
@@ -15,71 +16,32 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 
-def _directory(runtime: Any) -> Any:
-    """The referral directory, through whichever API ``rightsaware.referral`` offers."""
+def short_address(url: str) -> str:
+    """A web address as short as a phone still links it: no scheme, no trailing slash."""
+    for scheme in ("https://", "http://"):
+        if url.startswith(scheme):
+            url = url[len(scheme):]
+    return url.rstrip("/")
+
+
+def referral_lines(runtime: Any, response: Any, instrument: Any, language: str) -> list[str]:
+    """``Name: web address`` for each referral of the response, best first."""
     try:
         from rightsaware import referral
     except ImportError:
-        return None
-    for name in ("directory", "load_directory", "default_directory"):
-        factory = getattr(referral, name, None)
-        if callable(factory):
-            try:
-                return factory(runtime)
-            except TypeError:
-                return factory()
-    cached = getattr(runtime, "referral_directory", None)
-    return cached
-
-
-def _lookup(directory: Any, organisation_id: str) -> Any:
-    for name in ("organisation", "get", "find"):
-        method = getattr(directory, name, None)
-        if callable(method):
-            try:
-                return method(organisation_id)
-            except (KeyError, LookupError):
-                return None
-    if isinstance(directory, dict):
-        return directory.get(organisation_id)
-    return None
-
-
-def _localized(value: Any, language: str) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, dict):
-        return value.get(language) or value.get("en")
-    return str(value)
-
-
-def _field(organisation: Any, name: str, language: str) -> str | None:
-    method = getattr(organisation, f"{name}_in", None)
-    if callable(method):
-        return method(language)
-    value = organisation.get(name) if isinstance(organisation, dict) else getattr(organisation, name, None)
-    if callable(value):
-        return value(language)
-    return _localized(value, language)
-
-
-def referral_lines(runtime: Any, response_id: str, language: str) -> list[str]:
-    """``Name: phone`` (or web address) for each referral of the response that can be named."""
-    records = runtime.store.referrals_for(response_id)
-    if not records:
         return []
-    directory = _directory(runtime)
-    if directory is None:
+    try:
+        if response.synthetic:
+            chosen = referral.choose_for_response(runtime, response, instrument)
+            items = [{"name": org.name(language), "website": org.website_for(language)} for org, _topic in chosen]
+        else:
+            items = referral.referrals_shown(runtime, response.id, language)
+    except Exception:  # noqa: BLE001 - a broken directory must not lose the thanks
+        log.exception("the referral directory could not be read; the closing text has thanks only")
         return []
     lines = []
-    for record in records:
-        organisation = _lookup(directory, record.organisation_id)
-        if organisation is None:
-            continue
-        name = _field(organisation, "name", language)
-        if not name:
-            continue
-        contact = _field(organisation, "phone", language) or _field(organisation, "website", language) or \
-            _field(organisation, "url", language)
-        lines.append(f"{name}: {contact}" if contact else name)
+    for item in items:
+        name, website = item.get("name"), short_address(item.get("website") or "")
+        if name:
+            lines.append(f"{name}: {website}" if website else name)
     return lines

@@ -20,14 +20,12 @@ from rightsaware.errors import ConfigError
 from rightsaware.events import Invitation
 from rightsaware.response import utcnow
 
-from .channel import NAME, QUEUE_CAMPAIGN
+from .channel import NAME, QUEUE_CAMPAIGN, VETO_OPTED_OUT, VETO_QUIET_HOURS
 from .gateway import GatewayError
 
 log = logging.getLogger(__name__)
 #: How far before the recorded start of an attempt a provider's message may be dated (clock skew).
 CLOCK_SKEW = dt.timedelta(minutes=2)
-VETO_OPTED_OUT = "opted out"
-VETO_QUIET_HOURS = "quiet hours"
 
 SENT, RECONCILED, FAILED, RETRY, DEFERRED, UNKNOWN, OPTED_OUT = (
     "sent", "reconciled", "failed", "retry", "deferred", "unknown", "opted_out")
