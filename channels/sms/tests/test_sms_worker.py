@@ -257,3 +257,13 @@ def test_with_the_servers_pump_off_the_worker_applies_and_answers(sms_runtime, s
     assert drain(sms_runtime, sms_channel) == {"sent": 1}
     assert sms_runtime.store.active_response(respondent, channel="sms").values() == {"heard": "yes"}
     assert fake_twilio.bodies_to("+447700900123")[-1] == "2/4 How old are you?"
+
+
+def test_applied_texts_are_forgotten_after_thirty_days(sms_runtime, sms_channel, invite, text):
+    invite("+447700900123")
+    text("+447700900123", "1")
+    sms = sms_channel.sms_store(sms_runtime)
+    assert sms.inbound_count("done") == 1
+    assert sms.purge_inbound(utcnow() - dt.timedelta(days=30)) == 0
+    assert sms.purge_inbound(utcnow() + dt.timedelta(seconds=1)) == 1
+    assert sms.inbound_count() == 0

@@ -8,6 +8,8 @@
   abandoned (reason ``expired``); a later text from the respondent gets the "no survey
   open" answer.
 * **Unknown outcomes** are reconciled with the provider (see :mod:`rightsaware_sms.sender`).
+* **Applied texts** are forgotten after 30 days (their number and body were dropped when
+  they were applied; the MessageSid is kept that long to recognise Twilio's retries).
 * **Pending texts** that the server's pump has not applied within a second (it is off, busy,
   or the server crashed between recording and applying) are applied in order.
 """
@@ -26,6 +28,8 @@ log = logging.getLogger(__name__)
 #: An ``unknown`` outcome is looked up only after this long, so the provider's list has caught up.
 RECONCILE_AFTER = dt.timedelta(seconds=5)
 STRANDED_AFTER = dt.timedelta(seconds=30)
+#: Applied texts are remembered this long, to recognise Twilio's retries; then forgotten.
+KEEP_APPLIED = dt.timedelta(days=30)
 
 
 def send_reminders(runtime: Any, channel: Any, conversations: Any, now: dt.datetime | None = None) -> int:
@@ -104,4 +108,5 @@ def run_all(runtime: Any, channel: Any, conversations: Any, sender: Any) -> dict
         "reconciled": reconcile_unknown(runtime, sender),
         "expired": expire_interviews(runtime, channel, conversations),
         "reminders": send_reminders(runtime, channel, conversations),
+        "forgotten": channel.sms_store(runtime).purge_inbound(utcnow() - KEEP_APPLIED),
     }

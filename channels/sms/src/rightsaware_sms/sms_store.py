@@ -176,6 +176,12 @@ class SmsStore:
                 ).distinct()
             ))
 
+    def purge_inbound(self, processed_before: dt.datetime) -> int:
+        """Forget applied texts processed before ``processed_before`` (their bodies are gone already)."""
+        with write_transaction(self.engine) as connection:
+            return connection.execute(delete(inbound).where(and_(
+                inbound.c.state == "done", inbound.c.processed_at < processed_before))).rowcount
+
     def inbound_count(self, state: str | None = None) -> int:
         query = select(func.count()).select_from(inbound)
         if state:
