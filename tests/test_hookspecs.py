@@ -22,7 +22,7 @@ HOOKS = sorted(name for name, value in vars(hookspecs).items() if callable(value
 def test_every_hook_is_in_the_spec_module() -> None:
     expected = {"register_channels", "register_routes", "register_commands", "register_message_catalogs",
                 "check_delivery", "render_question", "inbound_received", "answer_recorded",
-                "response_completed", "response_abandoned"}
+                "response_completed", "response_abandoned", "respondent_erased"}
     assert set(HOOKS) == expected
 
 

@@ -243,12 +243,14 @@ def serve(obj: Context, host: str | None, port: int | None, db: str | None) -> N
 def build_cli(runtime) -> click.Group:  # noqa: ANN001
     """The root group with plugins' sub-commands added."""
     from .i18n_cli import i18n
+    from .privacy_cli import register_privacy_commands
     from .referral_cli import referrals
     from .xlsform_cli import xlsform
 
     for group in (i18n, referrals, xlsform):
         if group.name not in cli.commands:
             cli.add_command(group)
+    register_privacy_commands(cli)
     runtime.hook.register_commands(cli=cli, runtime=runtime)
     return cli
 

@@ -147,3 +147,22 @@ def response_abandoned(response, instrument, reason, runtime):
     :param reason: ``"expired"``, ``"opted_out"``, ``"withdrawn"`` or another short code.
     :param runtime: the runtime.
     """
+
+
+@hookspec
+def respondent_erased(respondent_id, response_ids, runtime):
+    """A respondent is being erased: delete every piece of their personal data you keep.
+
+    Called by ``rightsaware respondents erase`` (and by ``rightsaware purge`` when contact
+    details reach the end of their retention period) *before* the core erases its own
+    records, so the respondent's rows can still be found. Delete, for example, the raw
+    inbound messages of that sender (SMS) or the scanned images of the person's sheets
+    (paper), identified by ``response_ids``. Must be idempotent: the command can be run
+    again after a failure. Raise to stop the erasure (nothing in the core is changed then);
+    never log the person's contact details. Return values are ignored.
+
+    :param respondent_id: the respondent's keyed-hash id (as stored in ``responses.respondent_id``).
+    :param response_ids: ids of every response of the respondent, withdrawn ones included
+        (after erasure no response points to the person any more).
+    :param runtime: the runtime.
+    """
