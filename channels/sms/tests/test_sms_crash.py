@@ -96,3 +96,6 @@ def test_worker_killed_at_any_instant_sends_each_text_once(sms_runtime, service,
     assert len(sent) == MESSAGES, f"duplicates at Twilio: {[n for n, c in per_number.items() if c > 1]}"
     assert set(per_number) == {store.contact_address(item.respondent_id, "sms") for item in items}
     assert sorted(item.provider_id for item in items) == sorted(message.sid for message in sent)
+    # the restarts really had to settle unknown outcomes: items leased twice, Twilio's list consulted
+    assert max(item.attempts for item in items) >= 2
+    assert any(method == "GET" for method, _path in fake.requests)
