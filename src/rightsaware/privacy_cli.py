@@ -87,16 +87,18 @@ def erase_command(obj: Any, phone: str | None, respondent: str | None, yes: bool
     report = erase(obj.runtime, ids, actor=audit.cli_actor())
     click.echo(m.ngettext("Erased {n} respondent.", "Erased {n} respondents.", report.respondents))
     lines = (
-        (N_("{n} response kept, with no link to the person."), N_("{n} responses kept, with no link to the person."),
-         report.responses_anonymised),
-        (N_("{n} withdrawn response deleted."), N_("{n} withdrawn responses deleted."), report.responses_deleted),
-        (N_("{n} free-text answer deleted."), N_("{n} free-text answers deleted."), report.text_answers_deleted),
-        (N_("{n} message deleted."), N_("{n} messages deleted."), report.messages_deleted),
-        (N_("{n} export file deleted."), N_("{n} export files deleted."), report.export_files_deleted),
+        m.ngettext("{n} response kept, with no link to the person.",
+                   "{n} responses kept, with no link to the person.", report.responses_anonymised),
+        m.ngettext("{n} withdrawn response deleted.", "{n} withdrawn responses deleted.", report.responses_deleted),
+        m.ngettext("{n} free-text answer deleted.", "{n} free-text answers deleted.", report.text_answers_deleted),
+        m.ngettext("{n} message deleted.", "{n} messages deleted.", report.messages_deleted),
+        m.ngettext("{n} export file deleted.", "{n} export files deleted.", report.export_files_deleted),
     )
-    for singular, plural, n in lines:
+    counts = (report.responses_anonymised, report.responses_deleted, report.text_answers_deleted,
+              report.messages_deleted, report.export_files_deleted)
+    for line, n in zip(lines, counts, strict=True):
         if n:
-            click.echo("  " + m.ngettext(singular, plural, n))
+            click.echo("  " + line)
 
 
 @respondents.command("export")
