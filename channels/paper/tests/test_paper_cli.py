@@ -87,3 +87,16 @@ def test_human_output_and_errors_in_welsh(run, forms, tmp_path):
                  language="cy")
     assert isinstance(result.exception, RightsawareError)
     assert "Nid yw’r arolwg omr-test ar gael yn cy" in str(result.exception)
+
+
+def test_print_defaults_to_the_surveys_own_languages(run, tmp_path, forms):
+    out = tmp_path / "default.pdf"
+    assert run("paper", "print", "--instrument", "omr-test", "--out", str(out)).exit_code == 0
+    assert run("paper", "print", "--instrument", "sample", "--out", str(out)).exit_code == 0
+    from rightsaware_paper.synthetic import rasterise
+
+    assert len(rasterise(out.read_bytes(), 50)) == 1
+    from rightsaware_paper.service import PaperService
+
+    assert PaperService.default_languages(forms.service.runtime.instrument("sample")) == "cy+en"
+    assert PaperService.default_languages(forms.service.runtime.instrument("omr-test")) == "en"

@@ -45,18 +45,20 @@ def paper() -> None:
 
 @paper.command("print")
 @click.option("--instrument", "instrument_id", required=True, help="The instrument (survey) id.")
-@click.option("--lang", "language", default="cy+en", show_default=True,
-              help="One or two languages: cy+en, gd+en, en, cy or gd. Order follows the bilingual_order setting.")
+@click.option("--lang", "language", default=None,
+              help="One or two languages: cy+en, gd+en, en, cy or gd; order follows the bilingual_order setting. "
+                   "Default: Welsh or Gaelic with English, as the survey has them.")
 @click.option("--copies", default=1, show_default=True, type=click.IntRange(1, MAX_COPIES),
               help="How many copies; each gets its own sheet serial.")
 @click.option("--large-print", is_flag=True, help="At least 16 pt text and larger circles, for people with low vision.")
 @click.option("--stacked", is_flag=True, help="Two languages one above the other instead of side by side.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The PDF file to write.")
 @click.pass_obj
-def print_command(obj: Any, instrument_id: str, language: str, copies: int, large_print: bool, stacked: bool,
-                  out: Path) -> None:
+def print_command(obj: Any, instrument_id: str, language: str | None, copies: int, large_print: bool,
+                  stacked: bool, out: Path) -> None:
     """Write printable A4 forms (PDF) with markers and a QR code on every page."""
     with _session(obj) as (service, _m):
+        language = language or service.default_languages(obj.runtime.instrument(instrument_id))
         forms = service.print_forms(instrument_id, language, copies=copies, large_print=large_print, stacked=stacked)
         try:
             out.write_bytes(forms.pdf)

@@ -66,6 +66,14 @@ class PaperService:
                                  languages="+".join(instrument.languages))
         return tuple(bilingual_order(wanted, self.runtime.settings.bilingual_order))
 
+    @staticmethod
+    def default_languages(instrument: Any) -> str:
+        """Welsh or Gaelic with English when the survey has them, else its first language."""
+        for celtic in ("cy", "gd"):
+            if celtic in instrument.languages:
+                return f"{celtic}+en" if "en" in instrument.languages else celtic
+        return instrument.languages[0]
+
     def build_layout(self, instrument_id: str, languages: Sequence[str], *, large_print: bool = False,
                      stacked: bool = False) -> Layout:
         instrument = self.runtime.instrument(instrument_id)
