@@ -123,3 +123,27 @@ def test_fifty_respondents_replying_concurrently_lose_nothing_and_keep_order(
         arrival = [body_of[row.message_sid] for row in rows if row.sender_key == respondent]
         response = by_respondent[respondent]
         assert response.values() == replay(instrument, arrival), (number, arrival)
+
+
+def test_group_commit_keeps_one_row_per_message_sid(sms_runtime, sms_channel):
+    from rightsaware.response import utcnow
+    from rightsaware.store.engine import write_transaction
+
+    sms = sms_channel.sms_store(sms_runtime)
+    first = sms.record_inbound("SM" + "a" * 32, "key-1", "+447700900123", "un")
+    assert isinstance(first, int)
+
+    def values(sid, body):
+        return {"message_sid": sid, "sender_key": "key-1", "payload": {"from": "+447700900123", "body": body},
+                "state": "pending", "received_at": utcnow()}
+
+    batch = [values("SM" + "a" * 32, "un eto"), values("SM" + "b" * 32, "dau"), values("SM" + "b" * 32, "dau eto"),
+             values("SM" + "c" * 32, "tri")]
+    with write_transaction(sms.engine) as connection:
+        results = sms._write_inbound(connection, batch)
+    assert results[0] is None and results[2] is None
+    assert results[1] < results[3]  # arrival order is kept
+    assert [row["body"] for row in sms.pending_inbound("key-1")] == ["un", "dau", "tri"]
+    with ThreadPoolExecutor(16) as pool:  # concurrent submissions of the same sids
+        ids = list(pool.map(lambda i: sms.record_inbound(f"SM{i % 4:032d}", "key-2", "+447700900124", "x"), range(64)))
+    assert len([i for i in ids if i is not None]) == 4

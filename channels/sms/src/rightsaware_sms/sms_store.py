@@ -119,8 +119,8 @@ class SmsStore:
         self.store = store
         self.engine = store.engine
         metadata.create_all(self.engine, checkfirst=True)
-        self._inbound_writer = GroupCommitWriter(self.engine, _insert(self.engine)(inbound).on_conflict_do_nothing(),
-                                                 prepare=self._encrypt_inbound)
+        self._insert_inbound = _insert(self.engine)(inbound).on_conflict_do_nothing()
+        self._inbound_writer = GroupCommitWriter(self.engine, self._write_inbound)
 
     # -- inbound log ---------------------------------------------------------------------------
     def record_inbound(self, sid: str, sender_key: str, sender: str, body: str) -> int | None:
@@ -133,9 +133,27 @@ class SmsStore:
                                             "payload": {"from": sender, "body": body},
                                             "state": "pending", "received_at": utcnow()})
 
-    def _encrypt_inbound(self, values: dict[str, Any]) -> dict[str, Any]:
-        text = json.dumps(values["payload"], ensure_ascii=False)
-        return {**values, "payload": self.store.keyring.encrypt(text, context=_inbound_context(values["message_sid"]))}
+    def _write_inbound(self, connection: Any, batch: list[dict[str, Any]]) -> list[int | None]:
+        """Insert a batch of texts (three statements); each one's new row id, ``None`` for a duplicate."""
+        sids = [values["message_sid"] for values in batch]
+        known = set(connection.scalars(select(inbound.c.message_sid).where(inbound.c.message_sid.in_(sids))))
+        rows, first = [], set()
+        for values in batch:
+            sid = values["message_sid"]
+            if sid in known or sid in first:
+                continue
+            first.add(sid)
+            text = json.dumps(values["payload"], ensure_ascii=False)  # encrypted here, off the request's thread
+            rows.append({**values, "payload": self.store.keyring.encrypt(text, context=_inbound_context(sid))})
+        if rows:
+            connection.execute(self._insert_inbound, rows)
+        ids = dict(connection.execute(select(inbound.c.message_sid, inbound.c.id)
+                                      .where(inbound.c.message_sid.in_(list(first)))).all()) if first else {}
+        results: list[int | None] = []
+        for sid in sids:
+            results.append(ids.get(sid) if sid in first else None)
+            first.discard(sid)  # a second copy in the same batch is a duplicate
+        return results
 
     def pending_inbound(self, sender_key: str, limit: int = 20) -> list[dict[str, Any]]:
         """The sender's texts not yet applied, oldest first, with ``sender`` and ``body`` decrypted."""
