@@ -18,7 +18,7 @@ from .register import Registration, warp
 from .storage import Files
 
 CROP_PX_PER_MM = 8.0
-PREVIEW_PX_PER_MM = 4.5
+PREVIEW_PX_PER_MM = 6.0
 PREVIEW_MAX_SIDE = 1400
 
 
