@@ -103,7 +103,7 @@ def check_password(password: str, username: str) -> None:
         raise AuthError(_(MSG_SHORT_PASSWORD, n=MIN_PASSWORD_LENGTH))
     if len(password) > MAX_PASSWORD_LENGTH:
         raise AuthError(_(MSG_LONG_PASSWORD, n=MAX_PASSWORD_LENGTH))
-    if username and username in password.casefold():
+    if len(username) >= 3 and username in password.casefold():
         raise AuthError(_(MSG_PASSWORD_IS_NAME))
 
 
