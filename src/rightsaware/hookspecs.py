@@ -31,10 +31,12 @@ def register_routes(register, runtime):
     """Add routes to the ASGI app that ``rightsaware serve`` runs.
 
     Called once when the server app is built. Call ``register(route)`` with Starlette
-    ``Route``/``Mount`` objects (web forms, SMS webhooks, scan upload, dashboard).
-    Return values are ignored.
+    ``Route``/``Mount`` objects (web forms, SMS webhooks, scan upload, dashboard). Pass
+    ``title=`` (an English message id) and ``domain=`` (your gettext domain) to link the
+    route from the home page, translated into the reader's language. Return values are
+    ignored.
 
-    :param register: callable taking one Starlette route.
+    :param register: callable taking one Starlette route, and optionally ``title`` and ``domain``.
     :param runtime: the runtime whose store, translator and settings the routes use.
     """
 

@@ -73,8 +73,10 @@ def make_app(runtime: Any) -> Starlette:
             entries.append({"id": instrument.id, "title": text.title(), "languages": instrument.languages,
                             "questions": len(instrument.answerable)})
         channels = [{"name": c.info.name, "title": c.info.title or c.info.name} for c in runtime.channels]
-        html = render(env, runtime, language, "home.html", instruments=entries, channels=channels,
-                      links=sorted(runtime_links))
+        messages = runtime.messages(language)
+        links = sorted((path, (messages.domain(domain) if domain else messages)._(title))
+                       for path, title, domain in runtime_links)
+        html = render(env, runtime, language, "home.html", instruments=entries, channels=channels, links=links)
         response = HTMLResponse(html, headers=SECURITY_HEADERS)
         if request.query_params.get("lang"):
             response.set_cookie("lang", language, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
@@ -92,12 +94,13 @@ def make_app(runtime: Any) -> Starlette:
                              "instruments": runtime.instruments.ids()})
 
     routes: list[Any] = [Route("/", home), Route("/healthz", healthz)]
-    runtime_links: list[tuple[str, str]] = []
+    runtime_links: list[tuple[str, str, str | None]] = []
 
-    def register(route: Any, *, title: str | None = None) -> None:
+    def register(route: Any, *, title: str | None = None, domain: str | None = None) -> None:
+        """Add a route; with ``title`` (an English msgid of ``domain``), link it from the home page."""
         routes.append(route)
         if title:
-            runtime_links.append((getattr(route, "path", ""), title))
+            runtime_links.append((getattr(route, "path", ""), title, domain))
 
     runtime.hook.register_routes(register=register, runtime=runtime)
     app = Starlette(routes=routes)
