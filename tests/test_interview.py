@@ -167,3 +167,15 @@ def test_instrument_changed_without_new_version_is_refused(rightsaware_runtime, 
     changed = attrs.evolve(sample_instrument, title="Another title").with_hash("f" * 64)
     with pytest.raises(InstrumentConflict, match="version"):
         rightsaware_runtime.store.record_instrument(changed.id, changed.version, changed.content_hash)
+
+
+def test_finish_closes_a_sheet_with_blanks(rightsaware_runtime, recorder) -> None:
+    interviewer = Interviewer(rightsaware_runtime)
+    turn = interviewer.start("sample", channel="fake")
+    turn, errors = interviewer.submit_all(turn.response.id, {"heard": "2"})
+    assert not turn.completed and turn.question.name == "age"
+    finished = interviewer.finish(turn.response.id)
+    assert finished.completed and "age" not in finished.response.answers
+    assert [e for e in recorder.events if e[0] == "completed"] == [("completed", turn.response.id, "sample")]
+    assert interviewer.finish(turn.response.id).completed  # idempotent
+    assert len([e for e in recorder.events if e[0] == "completed"]) == 1

@@ -165,6 +165,21 @@ class Interviewer:
             self.store.set_language(turn.response.respondent_id, language)
         return attrs.evolve(turn, intent="language")
 
+    def finish(self, response_id: str) -> Turn:
+        """Close a response that cannot be asked again (a paper sheet with blanks) as completed.
+
+        Questions left unanswered stay unanswered; referral and other plugins run on what
+        was given. A response that is already completed is returned unchanged.
+        """
+
+        def change(engine: Engine, response: Response):  # noqa: ANN202
+            if response.status != STATUS_ACTIVE:
+                return response, None, None
+            now = utcnow()
+            return attrs.evolve(response, status="completed", completed_at=now, updated_at=now), None, None
+
+        return self._apply(response_id, change)
+
     def abandon(self, response_id: str, reason: str) -> Response:
         """End a response without completing it (expired, opted out, withdrawn)."""
 
