@@ -22,6 +22,8 @@ def test_clean_scan_at_150_dpi_gives_the_same_answers(forms):
     response = forms.response(printed.serials[0])
     assert response.status == "completed" and response.channel == "paper"
     assert forms.values(printed.serials[1]) == {"q1": "d", "q2": "d"}  # q3 left blank, and it is required
+    blank = forms.response(printed.serials[1])
+    assert blank.status == "completed"  # paper cannot ask again: the sheet is finished with the blank
     record = report.records[1].to_dict()
     assert record["identity"]["serial"] == printed.serials[1] and record["identity"]["page"] == 1
     assert {a["question"]: a["stored"] for a in record["answers"]} == {"q1": "stored", "q2": "stored",

@@ -223,7 +223,24 @@ class PaperService:
                 connection.execute(update(db.answers).where(and_(
                     db.answers.c.sheet_key == sheet_key, db.answers.c.question == name)).values(
                     status=status, message=message, updated_at=now()))
+        if not open_items and response.status == "active" and self.sheet_complete(sheet):
+            # Paper cannot ask again: a sheet whose pages are all read and decided is finished,
+            # with any blanks left unanswered, so referrals and reports include it.
+            self.interviewer.finish(sheet["response_id"])
         return {name: status for name, (status, _) in statuses.items()}
+
+    def sheet_complete(self, sheet: dict) -> bool:
+        """Whether every page of the sheet's layout has been read (and none awaits review)."""
+        layout = self.layout(sheet["fingerprint"])
+        if layout is None:
+            return False
+        with self.engine.connect() as connection:
+            pages = connection.execute(select(db.pages.c.page_no, db.pages.c.state).where(
+                db.pages.c.sheet_key == sheet["sheet_key"])).all()
+        if any(state == "in_review" for _page, state in pages):
+            return False
+        read = {page for page, state in pages if state in ("read", "done")}
+        return read >= set(range(1, layout.page_count + 1))
 
 
 def error_json(error: AnswerError) -> str:
