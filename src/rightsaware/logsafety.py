@@ -123,7 +123,7 @@ class SafeErrors:
     The log line names the exception's type, the endpoint and a short reference that the
     page shows too; never the exception's message (it may quote an answer or a number),
     never the URL (personal links carry tokens). With ``RIGHTSAWARE_DEBUG=1`` the
-    traceback is logged as well, with phone numbers and e-mail addresses redacted.
+    traceback's frames are logged as well (file, line and code; still not the message).
     Nothing propagates to the server, so uvicorn logs no traceback of its own.
     """
 
@@ -155,8 +155,10 @@ class SafeErrors:
             log.error("unhandled %s in %s %s (reference %s)", type(exc).__name__, scope.get("method", "?"), where,
                       reference)
             if os.environ.get("RIGHTSAWARE_DEBUG"):
-                log.error("traceback of %s:\n%s", reference, redact(logging.Formatter().formatException(
-                    (type(exc), exc, exc.__traceback__))))
+                import traceback
+
+                frames = "".join(traceback.format_tb(exc.__traceback__))  # where, never the message
+                log.error("traceback of %s (%s; message left out):\n%s", reference, type(exc).__name__, redact(frames))
             if started:
                 return
             body = ERROR_PAGE.format(reference=reference).encode("utf-8")
