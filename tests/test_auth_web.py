@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 
 from rightsaware import audit, auth_web
 from rightsaware.auth import Users
-from rightsaware.auth_web import SESSION_COOKIE, csrf_token, require_role, safe_next
+from rightsaware.auth_web import SESSION_COOKIE, check_csrf, csrf_token, require_role, safe_next
 from rightsaware.plugins import hookimpl, make_plugin_manager
 from rightsaware.runtime import Runtime
 from rightsaware.server import make_app
@@ -42,6 +42,14 @@ async def decide(request: Request) -> PlainTextResponse:
     return PlainTextResponse(f"decided {form.get('choice')}")
 
 
+@require_role("reviewer", csrf=False)
+async def upload(request: Request) -> PlainTextResponse:
+    form = await request.form(max_files=2, max_fields=5)  # its own limits
+    if not await check_csrf(request, request.state.csrf_token, form):
+        return PlainTextResponse("refused", status_code=403)
+    return PlainTextResponse(f"{len(form.getlist('scan'))} scans")
+
+
 @require_role("admin")
 async def api_export(request: Request) -> JSONResponse:
     return JSONResponse({"ok": True})
@@ -54,6 +62,7 @@ class Pages:
         register(Route("/dashboard", dashboard))
         register(Route("/review/decide", decide, methods=["POST"]))
         register(Route("/api/exports", api_export, methods=["GET", "POST"]))
+        register(Route("/review/upload", upload, methods=["POST"]))
 
 
 @pytest.fixture
@@ -126,6 +135,15 @@ def test_unsafe_methods_need_the_sessions_csrf_token(client, runtime) -> None:
     assert header.text == "decided 3"
     entry = audit.entries(runtime.store, action="scan.decide")[0]
     assert entry.actor == "user:morag" and entry.subject_id == "r-1"
+
+
+def test_uploads_check_csrf_after_parsing_with_their_own_limits(client, runtime) -> None:
+    sign_in(client, "morag")
+    session = Users(runtime.store, hasher=CHEAP).session(client.cookies[SESSION_COOKIE], idle=dt.timedelta(hours=1))
+    files = [("scan", ("a.png", b"x", "image/png")), ("scan", ("b.png", b"y", "image/png"))]
+    assert client.post("/review/upload", files=files, data={"csrf_token": "forged"}).status_code == 403
+    ok = client.post("/review/upload", files=files, data={"csrf_token": session.csrf_token})
+    assert ok.status_code == 200 and ok.text == "2 scans"
 
 
 def test_login_form_needs_its_own_token(client, runtime) -> None:

@@ -97,12 +97,16 @@ def csrf_token(request: Request) -> str:
     return session.csrf_token if session else ""
 
 
-async def check_csrf(request: Request, expected: str) -> bool:
-    """Whether an unsafe request carries ``expected`` in the header or the form."""
+async def check_csrf(request: Request, expected: str, form: Any = None) -> bool:  # noqa: ANN401
+    """Whether an unsafe request carries ``expected`` in the header or the form.
+
+    Give ``form`` when the endpoint has parsed the body itself (uploads with their own limits).
+    """
     sent = request.headers.get(CSRF_HEADER, "")
-    if not sent and request.headers.get("content-type", "").startswith(
+    if not sent and form is None and request.headers.get("content-type", "").startswith(
             ("application/x-www-form-urlencoded", "multipart/form-data")):
         form = await request.form()
+    if not sent and form is not None:
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else ""
     return bool(expected) and hmac.compare_digest(sent.encode("utf-8"), expected.encode("utf-8"))
@@ -131,11 +135,13 @@ def _message(request: Request, message: str, **params: Any) -> str:
     return runtime.messages(request_language(request, runtime))._(message, **params)
 
 
-def require_role(role: str) -> Callable[[Callable[..., Any]], Callable[[Request], Awaitable[Response]]]:
+def require_role(role: str, *, csrf: bool = True) -> Callable[[Callable[..., Any]], Callable[[Request], Awaitable[Response]]]:
     """Decorate a Starlette endpoint so that only signed-in users with ``role`` reach it.
 
     Sets ``request.state.user`` and ``request.state.csrf_token``; checks the CSRF token of
     unsafe methods. The endpoint may be ``async`` or a plain function (run in a thread).
+    With ``csrf=False`` (an upload that parses its body with its own limits) the endpoint
+    must call ``await check_csrf(request, request.state.csrf_token, form)`` itself.
     """
     from .auth import check_role
 
@@ -157,7 +163,7 @@ def require_role(role: str) -> Callable[[Callable[..., Any]], Callable[[Request]
                     return JSONResponse({"title": text}, status_code=403, headers=NO_STORE)
                 return _page(request, "login.html", status=403, forbidden=text, user=session.user,
                              csrf=session.csrf_token)
-            if request.method in UNSAFE_METHODS and not await check_csrf(request, session.csrf_token):
+            if csrf and request.method in UNSAFE_METHODS and not await check_csrf(request, session.csrf_token):
                 text = _message(request, MSG_FORM_EXPIRED)
                 if _wants_json(request):
                     return JSONResponse({"title": text}, status_code=403, headers=NO_STORE)
