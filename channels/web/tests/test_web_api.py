@@ -178,9 +178,10 @@ def test_openapi_document_describes_every_route(client):
 
 # -- schemathesis: generated requests against the OpenAPI document ----------------------------
 
-@pytest.fixture(scope="module")
-def api_app(tmp_path_factory):
-    """One app for every generated request (a fresh store; the API key and generous limits)."""
+def fresh_api_app(folder):
+    """The API over a new, empty store (the instrument files are shared); key and generous limits."""
+    import uuid
+
     from rightsaware.loading import load_instrument
     from rightsaware.plugins import make_plugin_manager
     from rightsaware.runtime import Runtime
@@ -191,15 +192,43 @@ def api_app(tmp_path_factory):
     import rightsaware_web.plugin as web_plugin
     from rightsaware_web import WebConfig, make_app
 
-    folder = tmp_path_factory.mktemp("api")
-    settings = Settings(data_dir=str(folder / "data"), secret_key="test-secret-key-not-for-production")
+    settings = Settings(data_dir=str(folder / uuid.uuid4().hex), secret_key="test-secret-key-not-for-production")
     pm = make_plugin_manager(entrypoints=False)
     pm.register(web_plugin, name="web")
     runtime = Runtime(settings, plugin_manager=pm)
-    for path in (write_instrument(folder), write_sample_instrument(folder)):
+    instruments = folder / "instruments"
+    if not instruments.exists():
+        instruments.mkdir()
+        write_instrument(instruments)
+        write_sample_instrument(instruments)
+    for path in (instruments / "local-voice.toml", instruments / "sample.toml"):
         runtime.instruments.add(load_instrument(path), path)
-    yield make_app(runtime, WebConfig.with_api_keys([API_KEY], rate_per_minute=100_000, rate_burst=100_000))
-    runtime.close()
+    config = WebConfig.with_api_keys([API_KEY], rate_per_minute=100_000, rate_burst=100_000)
+    return runtime, make_app(runtime, config)
+
+
+class SwitchableApp:
+    """An ASGI app whose store can be replaced by an empty one between stateful scenarios."""
+
+    def __init__(self, folder) -> None:
+        self.folder = folder
+        self.runtimes = []
+        self.reset()
+
+    def reset(self) -> None:
+        runtime, self.app = fresh_api_app(self.folder)
+        self.runtimes.append(runtime)
+
+    async def __call__(self, scope, receive, send) -> None:
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture(scope="module")
+def api_app(tmp_path_factory):
+    app = SwitchableApp(tmp_path_factory.mktemp("api"))
+    yield app
+    for runtime in app.runtimes:
+        runtime.close()
 
 
 @pytest.mark.parametrize("mode", ["positive", "negative"])
@@ -236,6 +265,9 @@ def test_api_scenarios_follow_the_documents_links(api_app):
     seen = []
 
     class Scenarios(machine):
+        def setup(self):
+            api_app.reset()  # each scenario starts from an empty store, so replays behave the same
+
         def get_call_kwargs(self, case):
             return {"headers": AUTH}
 

@@ -145,6 +145,21 @@ def test_check_answers_change_and_submit(respondent, web_runtime):
     assert "You have already sent your answers. Thank you." in landing.text
 
 
+@pytest.mark.parametrize(("language", "heading", "wcva"), [
+    ("cy", "Sefydliadau a all eich helpu", "Cyngor Gweithredu Gwirfoddol Cymru"),
+    ("gd", "Buidhnean a dh’fhaodas do chuideachadh", "Wales Council for Voluntary Action"),
+])
+def test_confirmation_shows_the_referrals_chosen(respondent, language, heading, wcva):
+    complete(respondent, language, heard="no")  # has not heard of co-production: a referral rule
+    page = respondent.client.post("/s/local-voice/check", data={"csrf_token": respondent.csrf})
+    html = main_text(page.text)
+    assert heading in html and wcva in html
+    assert '<h3 class="heading-s" lang="en">Co-production Network for Wales</h3>' in html  # no official name
+    assert 'href="https://copronet.wales"' in html
+    if language == "gd":
+        assert '<h3 class="heading-s" lang="en">Wales Council for Voluntary Action</h3>' in html
+
+
 def test_check_and_done_wait_for_the_questions(respondent):
     respondent.start("en")
     assert respondent.client.get("/s/local-voice/check").url.path == "/s/local-voice/q/heard"
@@ -502,6 +517,7 @@ def test_mounted_inside_another_app(web_runtime, web_config, tokens):
         assert 'action="/survey/s/local-voice/q/heard"' in page.text
         assert 'href="/survey/web-static/web.css' in page.text
         assert person.answer("heard", "no").url.path == "/survey/s/local-voice/q/age"
+        client.cookies.clear()
         assert "Path=/survey/" in client.get("/survey/s/local-voice").headers["set-cookie"]
         assert client.get("/survey/api/openapi.json").json()["servers"] == [{"url": "/survey"}]
 

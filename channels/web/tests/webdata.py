@@ -18,6 +18,7 @@ version = "1"
 title = "Your voice in local decisions"
 description = "Tell us whether you know your rights to take part in decisions."
 languages = ["en", "cy", "gd"]
+jurisdiction = "wales"
 
 [[questions]]
 name = "intro"
@@ -66,6 +67,10 @@ required = false
 name = "thanks"
 type = "note"
 label = "Your answers help local groups speak up for people like you."
+
+[[referrals]]
+when = "${heard} = 'no'"
+topics = ["co-production"]
 
 [choices]
 yes_no = [ { name = "yes", label = "Yes" }, { name = "no", label = "No" } ]

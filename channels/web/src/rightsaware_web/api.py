@@ -14,6 +14,7 @@ import datetime as dt
 import decimal
 import hashlib
 import json
+import re
 from typing import Any
 
 from rightsaware.errors import CatalogError, NotFound
@@ -30,7 +31,6 @@ from rightsaware.flow import (
     MSG_TOO_LONG,
 )
 from rightsaware.response import STATUS_ABANDONED
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -40,6 +40,7 @@ from .problems import api_problem
 from .questions import error_text
 from .site import CHANNEL, Site
 
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
 ERROR_CODES = {
     MSG_REQUIRED: "required", MSG_CHOICE: "not_a_choice", MSG_ONE_ONLY: "one_choice_only",
     MSG_INTEGER: "not_a_whole_number", MSG_DECIMAL: "not_a_number", MSG_DATE: "not_a_date",
@@ -154,7 +155,7 @@ class Api:
 
     async def _run(self, function: Any, *args: Any) -> Response:
         try:
-            return await run_in_threadpool(function, *args)
+            return await self.site.run(function, *args)
         except BadRequest as exc:
             return exc.response
 
@@ -210,8 +211,9 @@ class Api:
             language = self._language(body.get("language"), offered, "language") or (
                 default if default in offered else offered[0])
             idempotency = request.headers.get("idempotency-key")
-            if idempotency is not None and not 1 <= len(idempotency) <= 200:
-                raise BadRequest(400, "Bad Request", "Idempotency-Key must be 1 to 200 characters.")
+            if idempotency is not None and not IDEMPOTENCY_KEY.fullmatch(idempotency):
+                raise BadRequest(400, "Bad Request",
+                                 "Idempotency-Key must be 1 to 200 visible ASCII characters, without spaces.")
 
             def start() -> str:
                 return self.site.interviewer.start(instrument.id, channel=CHANNEL, language=language).response.id
@@ -223,7 +225,7 @@ class Api:
                     raise BadRequest(409, "Conflict", "A request with this Idempotency-Key failed; use a new key.")
             else:
                 response_id, created = start(), True
-            response = self.site.runtime.store.load_response(response_id)
+            response = self.site.responses.load(response_id)
             location = self.site.url(request, "/api/responses/" + response_id)
             return JSONResponse(self.state(response), status_code=201 if created else 200,
                                 headers={"location": location})
@@ -231,7 +233,7 @@ class Api:
         return await self._run(run)
 
     def _load(self, response_id: str) -> Any:
-        response = self.site.runtime.store.load_response(response_id)
+        response = self.site.responses.load(response_id)
         if response is None:
             raise BadRequest(404, "Not Found", "There is no response with this id.")
         return response
@@ -253,7 +255,7 @@ class Api:
         def run() -> Response:
             site = self.site
             response = self._load(request.path_params["response_id"])
-            if response.status == STATUS_ABANDONED or events.is_submitted(site.runtime.store, response.id):
+            if response.status == STATUS_ABANDONED or events.is_submitted(site.runtime.store, response):
                 raise BadRequest(409, "Conflict", "This response is closed: its answers can no longer change.")
             unknown = sorted(set(body) - {"answers"})
             answers = body.get("answers")
@@ -273,6 +275,7 @@ class Api:
                                        language=response.language),
                     channel=channel, runtime=site.runtime)
             turn, errors = site.interviewer.submit_all(response.id, raw, locale=response.language, channel=CHANNEL)
+            site.responses.keep(turn.response)
             state = self.state(turn.response)
             ignored = sorted(name for name in raw if name not in errors and name not in turn.response.answers)
             if ignored:
@@ -280,7 +283,7 @@ class Api:
             if not errors:
                 return JSONResponse(state)
             text = site.text(instrument, language)
-            core = site.runtime.messages(language)
+            core = site.core_messages(language)
             problems = [
                 {"question": name, "code": ERROR_CODES.get(error.message, "invalid"),
                  "message": error_text(text, core, instrument, error)}

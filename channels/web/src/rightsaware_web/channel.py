@@ -26,6 +26,10 @@ NAME = "web"
 def _instrument_of(question: Any, runtime: Any) -> Any | None:
     current = getattr(runtime, "current_instrument", None)
     if current is not None and question in current.questions:
+        try:
+            runtime.instrument(current.id)  # loads its catalogs into the translator
+        except NotFound:
+            pass
         return current
     for instrument_id in runtime.instruments.ids():
         try:

@@ -66,6 +66,7 @@ class WebConfig:
     session_hours: int = 24
     resume_days: int = 30
     invitation_days: int = 28
+    workers: int = 4
 
     @classmethod
     def with_api_keys(cls, keys: Iterable[str], **values: object) -> WebConfig:
@@ -93,7 +94,7 @@ class WebConfig:
                                     variable=ENV_PREFIX + "SECURE_COOKIES", value=secure[:20]))
             values["secure_cookies"] = None if secure == "auto" else secure in ("1", "true", "yes")
         for name in ("rate_per_minute", "rate_burst", "max_form_bytes", "max_api_bytes", "session_hours",
-                     "resume_days", "invitation_days"):
+                     "resume_days", "invitation_days", "workers"):
             raw = environ.get(ENV_PREFIX + name.upper(), "").strip()
             if not raw:
                 continue

@@ -3,11 +3,13 @@
 The store records each inbound event key once (``claim_event``: the first claim wins, in
 any number of processes). The web channel uses it for:
 
-* ``start:<nonce>`` — a "Start" button pressed twice starts one response, not two; the
-  second press finds the response the first one made (``started:<nonce>:<response id>``);
-* ``form:<nonce>:<digest>`` — the same answer form sent twice is applied once;
-* ``submitted:<response id>`` — the respondent pressed "Submit" on "Check your answers"
-  (the confirmation; the engine had already completed the response).
+* ``start:<key>`` — the JSON API's ``Idempotency-Key``: a retried request starts one
+  response, not two, and gets the response the first one made
+  (``started:<key>:<response id>``), in any process and however late the retry;
+* ``submitted:<response id>`` — the respondent pressed "Send my answers" on "Check your
+  answers" (the confirmation; the engine had already completed the response).
+
+(The pages catch a double click on a form in memory: see :mod:`rightsaware_web.once`.)
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from rightsaware.response import STATUS_COMPLETED
 from sqlalchemy import and_, select
 
 CHANNEL = "web"
@@ -77,5 +80,9 @@ def mark_submitted(store: Any, response_id: str) -> bool:
     return claim(store, f"submitted:{response_id}", "submitted")
 
 
-def is_submitted(store: Any, response_id: str) -> bool:
-    return exists(store, f"submitted:{response_id}")
+def is_submitted(store: Any, response: Any) -> bool:
+    """Whether the respondent sent ``response`` (only a completed response can have been sent:
+    nothing changes it afterwards, so others need no query)."""
+    if response.status != STATUS_COMPLETED:
+        return False
+    return exists(store, f"submitted:{response.id}")

@@ -26,16 +26,17 @@ def is_finished(engine: Any, response: Any) -> bool:
 
 
 def next_page(site: Any, request: Any, engine: Any, response: Any, *, embed: bool, change: bool = False,
-              after: Any = None) -> str:
+              after: Any = None, sent: bool | None = None) -> str:
     """Where the respondent goes now: done, the next question or "Check your answers".
 
     After answering ``after``, the next question in order is shown even when it is already
     answered (the respondent is stepping through their answers with Back and Continue),
     unless an unanswered question comes first. In change mode (from "Check your answers")
-    only questions that skip logic newly asks are shown before returning there.
+    only questions that skip logic newly asks are shown before returning there. ``sent``
+    says whether the answers were sent, when the caller knows (else the store is asked).
     """
     instrument_id = response.instrument_id
-    if events.is_submitted(site.runtime.store, response.id):
+    if sent if sent is not None else events.is_submitted(site.runtime.store, response):
         return site.survey_url(request, instrument_id, "done", embed=embed)
     unanswered = engine.next_question(response) if response.status == STATUS_ACTIVE else None
     target = unanswered

@@ -20,11 +20,11 @@ from rightsaware.i18n import N_
 from rightsaware.response import STATUS_ABANDONED, STATUS_ACTIVE, STATUS_COMPLETED
 from rightsaware.settings import ensure_secret_key
 from sqlalchemy import and_, select
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from . import events, flowpages
+from .config import WebConfig
 from .i18n import _
 from .landing import landing_page
 from .problems import problem_page
@@ -33,13 +33,16 @@ from .site import Site, is_embed
 from .tokens import KIND_RESUME, LinkError, Tokens
 
 
-def make_personal_link(runtime: Any, instrument_id: str, respondent_id: str, *, days: int = 28,
+def make_personal_link(runtime: Any, instrument_id: str, respondent_id: str, *, days: int | None = None,
                        base_url: str | None = None) -> str:
     """A signed, expiring link for one respondent to answer one instrument on the web.
 
     ``base_url`` is where the web channel is reachable (default: the ``public_url``
-    setting). The link is about 90 characters, so it fits an SMS invitation.
+    setting); ``days`` how long it works (default: ``RIGHTSAWARE_WEB_INVITATION_DAYS``,
+    28). The link is about 90 characters plus the address, so it fits an SMS invitation.
     """
+    if days is None:
+        days = WebConfig.from_environ().invitation_days
     base = (base_url or runtime.settings.public_url or "").rstrip("/")
     if not base:
         raise ConfigError(_("Personal links need the server's public address. Set RIGHTSAWARE_PUBLIC_URL, for "
@@ -75,7 +78,7 @@ class Links:
 
     async def link(self, request: Request) -> Response:
         form = await request.form() if request.method == "POST" else None
-        return await run_in_threadpool(self._link, request, form)
+        return await self.site.run(self._link, request, form)
 
     def _link(self, request: Request, form: Any) -> Response:
         site = self.site
@@ -99,7 +102,7 @@ class Links:
             return problem_page(site, request, "link_invalid", embed=embed)
         latest = latest_response(store, link.respondent_id, instrument.id)
         if latest is not None and latest.status == STATUS_COMPLETED and (
-            latest.channel != "web" or events.is_submitted(store, latest.id)
+            latest.channel != "web" or events.is_submitted(store, latest)
         ):
             return problem_page(site, request, "already_sent", language=latest.language, embed=embed)
         unfinished = latest if latest is not None and latest.status in (STATUS_ACTIVE, STATUS_COMPLETED) else None
@@ -116,20 +119,21 @@ class Links:
             if unfinished.language != language and unfinished.status == STATUS_ACTIVE:
                 site.interviewer.switch_language(response_id, language)
         else:
-            response_id = self.pages.start_response(instrument, language, form.get("nonce"),
-                                                    respondent_id=link.respondent_id)
-            if not response_id:
+            started = self.pages.start_response(instrument, language, form.get("nonce"),
+                                                respondent_id=link.respondent_id)
+            if started is None:
                 return problem_page(site, request, "unavailable", embed=embed)
+            response_id = started.id
         session.set_response(instrument.id, response_id)
         return self._continue(request, session, response_id, embed)
 
     def _resume(self, request: Request, response_id: str, session: Session, embed: bool) -> Response:
         site = self.site
         store = site.runtime.store
-        response = store.load_response(response_id)
+        response = site.responses.load(response_id)
         if response is None or response.status == STATUS_ABANDONED:
             return problem_page(site, request, "link_invalid", embed=embed)
-        if events.is_submitted(store, response.id):
+        if events.is_submitted(store, response):
             return problem_page(site, request, "already_sent", language=response.language, embed=embed)
         try:
             site.instrument(response.instrument_id)
@@ -140,7 +144,7 @@ class Links:
 
     def _continue(self, request: Request, session: Session, response_id: str, embed: bool) -> Response:
         site = self.site
-        response = site.runtime.store.load_response(response_id)
+        response = site.responses.load(response_id)
         engine = site.interviewer.engine(response.instrument_id)
         url = flowpages.next_page(site, request, engine, response, embed=embed)
         return site.redirect(url, session, request, embed)

@@ -21,7 +21,6 @@ from rightsaware.events import InboundEvent
 from rightsaware.flow import MSG_NOT_A_QUESTION, AnswerError
 from rightsaware.i18n import N_, normalize_language
 from rightsaware.response import STATUS_ABANDONED, STATUS_ACTIVE
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -52,28 +51,28 @@ class Pages:
 
     # -- endpoints ---------------------------------------------------------------------------
     async def index(self, request: Request) -> Response:
-        return await run_in_threadpool(survey_list, self.site, request)
+        return await self.site.run(survey_list, self.site, request)
 
     async def landing(self, request: Request) -> Response:
-        return await run_in_threadpool(self._landing, request)
+        return await self.site.run(self._landing, request)
 
     async def start(self, request: Request) -> Response:
         form = await request.form()
-        return await run_in_threadpool(self._start, request, form)
+        return await self.site.run(self._start, request, form)
 
     async def question(self, request: Request) -> Response:
         form = await request.form() if request.method == "POST" else None
-        return await run_in_threadpool(self._question, request, form)
+        return await self.site.run(self._question, request, form)
 
     async def check(self, request: Request) -> Response:
         form = await request.form() if request.method == "POST" else None
-        return await run_in_threadpool(self._check, request, form)
+        return await self.site.run(self._check, request, form)
 
     async def done(self, request: Request) -> Response:
-        return await run_in_threadpool(self._done, request)
+        return await self.site.run(self._done, request)
 
     async def save(self, request: Request) -> Response:
-        return await run_in_threadpool(self._save, request)
+        return await self.site.run(self._save, request)
 
     # -- shared steps ------------------------------------------------------------------------
     def _open(self, request: Request, form: Any = None) -> tuple[Any, Session, Any, Response | None]:
@@ -92,14 +91,14 @@ class Pages:
                 site, request, "session_expired", embed=embed,
                 link=(site.survey_url(request, instrument.id, embed=embed), N_("Start again")))
         response_id = session.response_for(instrument.id)
-        response = site.runtime.store.load_response(response_id) if response_id else None
+        response = site.responses.load(response_id) if response_id else None
         if response is None or response.status == STATUS_ABANDONED or response.instrument_id != instrument.id:
             session.forget(instrument.id)
             return instrument, session, None, site.redirect(
                 site.survey_url(request, instrument.id, embed=embed), session, request, embed)
         requested = site.requested_language(request, site.available(instrument))
         if requested and requested != response.language:
-            response = site.interviewer.switch_language(response.id, requested).response
+            response = site.responses.keep(site.interviewer.switch_language(response.id, requested).response)
         return instrument, session, response, None
 
     def _language(self, request: Request, instrument: Any, response: Any) -> str:
@@ -127,12 +126,12 @@ class Pages:
         current = None
         response_id = session.response_for(instrument.id)
         if response_id:
-            response = site.runtime.store.load_response(response_id)
+            response = site.responses.load(response_id)
             if response is not None and response.status != STATUS_ABANDONED:
                 engine = site.interviewer.engine(instrument.id)
                 current = {
                     "url": flowpages.next_page(site, request, engine, response, embed=embed),
-                    "sent": events.is_submitted(site.runtime.store, response.id),
+                    "sent": events.is_submitted(site.runtime.store, response),
                 }
         action = site.survey_url(request, instrument.id, embed=embed)
         return landing_page(site, request, instrument, session, action=action, current=current, embed=embed)
@@ -151,11 +150,10 @@ class Pages:
             return problem_page(site, request, "session_expired", embed=embed,
                                 link=(site.survey_url(request, instrument.id, embed=embed), N_("Start again")))
         language = self.chosen_language(request, instrument, form.get("language"))
-        response_id = self.start_response(instrument, language, form.get("nonce"))
-        if not response_id:
+        response = self.start_response(instrument, language, form.get("nonce"))
+        if response is None:
             return problem_page(site, request, "unavailable", embed=embed)
-        session.set_response(instrument.id, response_id)
-        response = site.runtime.store.load_response(response_id)
+        session.set_response(instrument.id, response.id)
         engine = site.interviewer.engine(instrument.id)
         return site.redirect(flowpages.next_page(site, request, engine, response, embed=embed), session, request, embed)
 
@@ -167,19 +165,32 @@ class Pages:
             code = None
         return code if code in available else self.site.page_language(request, available)
 
-    def start_response(self, instrument: Any, language: str, nonce: Any, respondent_id: str | None = None) -> str:
+    def start_response(self, instrument: Any, language: str, nonce: Any, respondent_id: str | None = None) -> Any:
         """Start a response once per form (a double click starts one response, not two)."""
         site = self.site
+        started = []
 
         def start() -> str:
             turn = site.interviewer.start(instrument.id, channel=CHANNEL, language=language,
                                           respondent_id=respondent_id)
+            started.append(site.responses.keep(turn.response))
             return turn.response.id
 
-        if isinstance(nonce, str) and NONCE.match(nonce):
-            response_id, _created = events.start_once(site.runtime.store, nonce, start)
-            return response_id
-        return start()
+        if not (isinstance(nonce, str) and NONCE.match(nonce)):
+            start()
+            return started[0]
+        key = f"start:{nonce}"
+        first, entry = site.once.claim(key)
+        if not first:  # the same Start button pressed again: the response the first press made
+            response_id = site.once.wait(entry)
+            return site.responses.load(response_id) if response_id else None
+        try:
+            start()
+        except BaseException:
+            site.once.fail(key, entry)
+            raise
+        site.once.finish(key, entry, started[0].id)
+        return started[0]
 
     # -- one question per page ---------------------------------------------------------------
     def _question(self, request: Request, form: Any) -> Response:
@@ -189,7 +200,7 @@ class Pages:
             return early
         embed = is_embed(request)
         engine = site.interviewer.engine(instrument.id)
-        if events.is_submitted(site.runtime.store, response.id):
+        if events.is_submitted(site.runtime.store, response):
             return site.redirect(site.survey_url(request, instrument.id, "done", embed=embed), session, request, embed)
         try:
             question = engine.question(request.path_params["name"])
@@ -219,30 +230,37 @@ class Pages:
         saving = form.get("action") == "save"
         if saving and raw is None and question.name not in response.answers:
             return site.redirect(site.survey_url(request, instrument.id, "save", embed=embed), session, request, embed)
-        store = site.runtime.store
-        key = None
-        nonce = form.get("form_id")
-        if isinstance(nonce, str) and NONCE.match(nonce):
-            digest = hashlib.sha256(json.dumps([question.name, raw], ensure_ascii=False).encode()).hexdigest()[:24]
-            key = f"form:{nonce}:{digest}"
-            if not events.claim(store, key, "form"):
-                return self._after_answer(request, session, engine, store.load_response(response.id), question,
-                                          saving, change)
         existing = response.answers.get(question.name)
         parsed = engine.parse(question, raw, response.language)
         if existing is not None and not isinstance(parsed, AnswerError) and existing.value == parsed:
             return self._after_answer(request, session, engine, response, question, saving, change)
-        self._announce(response, question, raw, key or site.nonce())
-        turn = site.interviewer.answer(response.id, question.name, raw, locale=response.language, channel=CHANNEL)
+        nonce = form.get("form_id")
+        if not (isinstance(nonce, str) and NONCE.match(nonce)):
+            nonce = site.nonce()
+        digest = hashlib.sha256(json.dumps([response.id, question.name, raw], ensure_ascii=False).encode())
+        key = f"form:{nonce}:{digest.hexdigest()[:24]}"
+        first, entry = site.once.claim(key)
+        if not first:  # the same form sent twice: wait for the first, then go where it went
+            site.once.wait(entry)
+            return self._after_answer(request, session, engine, site.responses.load(response.id),
+                                      question, saving, change)
+        try:
+            self._announce(response, question, raw, key)
+            turn = site.interviewer.answer(response.id, question.name, raw, locale=response.language,
+                                           channel=CHANNEL)
+        except BaseException:
+            site.once.fail(key, entry)
+            raise
+        site.responses.keep(turn.response)
         if turn.error is None:
+            site.once.finish(key, entry, True)
             return self._after_answer(request, session, engine, turn.response, question, saving, change)
-        if key is not None:
-            events.release(store, key)
+        site.once.fail(key, entry)
         if turn.error.message == MSG_NOT_A_QUESTION:  # a page left open while skip logic moved on
             return site.redirect(flowpages.next_page(site, request, engine, turn.response, embed=embed, change=change),
                                  session, request, embed)
         language = response.language
-        message = error_text(site.text(instrument, language), site.runtime.messages(language), instrument, turn.error)
+        message = error_text(site.text(instrument, language), site.core_messages(language), instrument, turn.error)
         return self._question_page(request, instrument, session, turn.response, question,
                                    submitted_values(question, form), error=message, status=422)
 
@@ -253,7 +271,8 @@ class Pages:
         if saving:
             url = site.survey_url(request, response.instrument_id, "save", embed=embed)
         else:
-            url = flowpages.next_page(site, request, engine, response, embed=embed, change=change, after=question)
+            url = flowpages.next_page(site, request, engine, response, embed=embed, change=change, after=question,
+                                      sent=False)  # an answer is only taken before the answers are sent
         return site.redirect(url, session, request, embed)
 
     def _announce(self, response: Any, question: Any, raw: Any, key: str) -> None:
@@ -299,7 +318,7 @@ class Pages:
         embed = is_embed(request)
         engine = site.interviewer.engine(instrument.id)
         store = site.runtime.store
-        if events.is_submitted(store, response.id):
+        if events.is_submitted(store, response):
             return site.redirect(site.survey_url(request, instrument.id, "done", embed=embed), session, request, embed)
         if not flowpages.is_finished(engine, response):
             return site.redirect(flowpages.next_page(site, request, engine, response, embed=embed),
@@ -332,7 +351,7 @@ class Pages:
             return early
         embed = is_embed(request)
         engine = site.interviewer.engine(instrument.id)
-        if not events.is_submitted(site.runtime.store, response.id):
+        if not events.is_submitted(site.runtime.store, response):
             return site.redirect(flowpages.next_page(site, request, engine, response, embed=embed),
                                  session, request, embed)
         language = self._language(request, instrument, response)
@@ -353,7 +372,7 @@ class Pages:
             return early
         embed = is_embed(request)
         engine = site.interviewer.engine(instrument.id)
-        if events.is_submitted(site.runtime.store, response.id):
+        if events.is_submitted(site.runtime.store, response):
             return site.redirect(site.survey_url(request, instrument.id, "done", embed=embed), session, request, embed)
         language = self._language(request, instrument, response)
         messages = site.messages(language)

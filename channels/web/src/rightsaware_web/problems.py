@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from rightsaware.i18n import N_
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -76,7 +75,7 @@ def make_rejecter(site: Any):  # noqa: ANN201 - a guard.Rejecter
             return api_problem(413, "Content Too Large", "The request body is larger than this server accepts.",
                                headers=headers)
         kind = "too_many" if status == 429 else "too_large"
-        return await run_in_threadpool(problem_page, site, request, kind, headers=headers,
-                                       embed=request.query_params.get("embed") == "1")
+        embed = request.query_params.get("embed") == "1"
+        return await site.run(lambda: problem_page(site, request, kind, headers=headers, embed=embed))
 
     return reject

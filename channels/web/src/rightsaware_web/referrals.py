@@ -1,8 +1,10 @@
 """The referrals shown on the confirmation page, in the respondent's language.
 
-The referral plugin (``rightsaware.referral``) chooses organisations when a response is
-completed and the store keeps them (``store.referrals_for``). Their names and contact
-details come from that plugin's directory; without the plugin there is nothing to show.
+The referral plugin (:mod:`rightsaware.referral`, a default plugin of the core) picks
+organisations when a response is completed and the store keeps them; its
+``referrals_shown`` gives each one's name, website and what it helps with. Without that
+module there is nothing to show. A name with no official Welsh or Gaelic form is shown in
+English and marked ``lang="en"`` (names are never invented).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 
-def _directory_module() -> Any | None:
+def _referral_module() -> Any | None:
     try:
         return importlib.import_module("rightsaware.referral")
     except ImportError:
@@ -22,23 +24,33 @@ def _directory_module() -> Any | None:
 
 
 def referral_views(runtime: Any, response: Any, language: str) -> list[dict[str, Any]]:
-    """``[{name, description, website, phone, email, lang}]`` for the response's referrals."""
-    module = _directory_module()
-    if module is None:
+    """``[{name, name_lang, helps_with, helps_lang, website, topic}]`` for the response's referrals."""
+    module = _referral_module()
+    if module is None or not hasattr(module, "referrals_shown"):
         return []
-    records = runtime.store.referrals_for(response.id)
-    if not records:
+    try:
+        shown = module.referrals_shown(runtime, response.id, language)
+        organisations = module.directory_for(runtime).organisations if shown and language != "en" else {}
+    except Exception:  # noqa: BLE001 - a broken directory must not hide the confirmation
+        log.exception("the referrals of a response could not be shown")
         return []
-    describe = getattr(module, "describe_referral", None)
     views = []
-    for record in records:
-        if describe is None:
-            continue
-        try:
-            view = describe(record.organisation_id, language, runtime=runtime)
-        except Exception:  # noqa: BLE001 - a directory problem must not hide the confirmation
-            log.warning("organisation %s could not be described", record.organisation_id)
-            continue
-        if view:
-            views.append(dict(view))
+    for item in shown:
+        organisation = organisations.get(item["id"])
+        views.append({
+            "name": item["name"],
+            "name_lang": _fallback(organisation, "names", language),
+            "helps_with": item.get("helps_with") or "",
+            "helps_lang": _fallback(organisation, "helps_with", language),
+            "website": item.get("website") or "",
+            "topic": item.get("topic") or "",
+        })
     return views
+
+
+def _fallback(organisation: Any, field: str, language: str) -> str | None:
+    """``"en"`` when the directory has no text in ``language`` (so the English is shown)."""
+    if organisation is None:
+        return None
+    texts = getattr(organisation, field, None) or {}
+    return None if texts.get(language) else "en"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import time
 from typing import Any
 
 from starlette.requests import Request
@@ -21,13 +22,15 @@ from .tokens import Tokens
 
 COOKIE = "rightsaware_web"
 MAX_RESPONSES = 8  # instruments remembered at once; the oldest is forgotten first
+REFRESH_SECONDS = 600  # an unchanged cookie is signed again (its idle timeout renewed) this often
 
 
 class Session:
     """One browser's session, loaded from (and written back to) the cookie."""
 
-    def __init__(self, data: dict[str, Any] | None, *, fresh: bool) -> None:
+    def __init__(self, data: dict[str, Any] | None, *, fresh: bool, signed: float = 0.0) -> None:
         data = data or {}
+        self.signed = signed
         responses = data.get("r")
         self.responses: dict[str, str] = (
             {str(k): str(v) for k, v in responses.items()} if isinstance(responses, dict) else {}
@@ -40,8 +43,10 @@ class Session:
     @classmethod
     def load(cls, request: Request, tokens: Tokens, config: WebConfig) -> Session:
         raw = request.cookies.get(COOKIE)
-        data = tokens.load_session(raw, max_age=config.session_hours * 3600) if raw else None
-        return cls(data, fresh=data is None)
+        loaded = tokens.load_session_with_time(raw, max_age=config.session_hours * 3600) if raw else None
+        if loaded is None:
+            return cls(None, fresh=True)
+        return cls(loaded[0], fresh=False, signed=loaded[1])
 
     # -- responses ---------------------------------------------------------------------
     def response_for(self, instrument_id: str) -> str | None:
@@ -67,7 +72,9 @@ class Session:
 
     # -- writing -----------------------------------------------------------------------
     def save(self, request: Request, response: Response, tokens: Tokens, config: WebConfig, *, embed: bool) -> None:
-        """Write the cookie (every time: its signature's age is the idle timeout)."""
+        """Write the cookie when it changed, or to renew its idle timeout (its signature's age)."""
+        if not self.changed and time.time() - self.signed < REFRESH_SECONDS:
+            return
         secure = config.secure_cookies if config.secure_cookies is not None else request.url.scheme == "https"
         value = tokens.dump_session({"r": self.responses, "c": self.csrf})
         path = (request.scope.get("root_path") or "").rstrip("/") + "/"

@@ -9,6 +9,7 @@ markup.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import time
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
+import anyio
+import anyio.to_thread
 import jinja2
 from rightsaware.errors import CatalogError, NotFound, RightsawareError
 from rightsaware.i18n import bilingual_order, install_jinja, language_name, localize, negotiate, normalize_language
@@ -26,13 +29,21 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from .config import WebConfig
 from .guard import content_security_policy
-from .i18n import DOMAIN, LOCALES_DIR, page_messages
+from .cache import ResponseCache
+from .i18n import DOMAIN, LOCALES_DIR
+from .once import Once
 from .session import Session, set_cookie
 from .tokens import Tokens
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 CHANNEL = "web"
+
+
+@functools.lru_cache(maxsize=16)
+def autonym(code: str) -> str:
+    """A language's name in itself (CLDR): Cymraeg, Gàidhlig, English."""
+    return language_name(code)
 
 
 class Site:
@@ -42,15 +53,34 @@ class Site:
         self.runtime = runtime
         self.config = config
         self.tokens = Tokens(ensure_secret_key(runtime.settings))
-        self.interviewer = Interviewer(runtime)
+        self.interviewer = CachingInterviewer(runtime, self)
         translator = runtime.translator
         if not translator.has_domain(DOMAIN):
             translator.add_domain(DOMAIN, LOCALES_DIR)
         self.languages = tuple(translator.languages)
         self._environments: dict[str, jinja2.Environment] = {}
         self._instruments: dict[str, Any] = {}
+        self._available: dict[str | None, tuple[str, ...]] = {}
+        self._messages: dict[tuple[str, str], Any] = {}
+        self._texts: dict[tuple[str, str], Any] = {}
+        # Blocking work (store, engine, templates) runs in a few threads: many threads at once
+        # would only wait for each other (the GIL, SQLite's single writer).
+        self.limiter = anyio.CapacityLimiter(config.workers)
+        self.once = Once()
+        self._responses: ResponseCache | None = None
         css = (STATIC_DIR / "web.css").read_bytes()
         self.css_version = hashlib.sha256(css).hexdigest()[:12]
+
+    async def run(self, function: Any, *args: Any) -> Any:
+        """Run blocking ``function(*args)`` in one of the web channel's worker threads."""
+        return await anyio.to_thread.run_sync(functools.partial(function, *args), limiter=self.limiter)
+
+    @property
+    def responses(self) -> ResponseCache:
+        """Responses by id, loaded from the store (or memory, when still current)."""
+        if self._responses is None:
+            self._responses = ResponseCache(self.runtime.store)
+        return self._responses
 
     # -- instruments and languages ---------------------------------------------------------
     def instrument(self, instrument_id: str) -> Any:
@@ -63,10 +93,14 @@ class Site:
 
     def available(self, instrument: Any | None = None) -> tuple[str, ...]:
         """Languages offered (the instrument's and the deployment's), Welsh or Gaelic first."""
-        codes = [code for code in self.languages if instrument is None or code in instrument.languages]
-        if not codes:
-            codes = [instrument.languages[0]] if instrument is not None else ["en"]
-        return bilingual_order(codes, self.runtime.settings.bilingual_order)
+        key = None if instrument is None else instrument.id
+        found = self._available.get(key)
+        if found is None:
+            codes = [code for code in self.languages if instrument is None or code in instrument.languages]
+            if not codes:
+                codes = [instrument.languages[0]] if instrument is not None else ["en"]
+            found = self._available[key] = bilingual_order(codes, self.runtime.settings.bilingual_order)
+        return found
 
     def requested_language(self, request: Request, available: tuple[str, ...]) -> str | None:
         """A valid ``?lang=`` the page offers, else ``None``."""
@@ -103,14 +137,29 @@ class Site:
     @staticmethod
     def language_name(code: str) -> str:
         """The language's own name: Cymraeg, Gàidhlig, English."""
-        return language_name(code)
+        return autonym(code)
 
     def messages(self, language: str) -> Any:
-        return page_messages(self.runtime, language)
+        """This package's messages in ``language``."""
+        return self._cached_messages(language, DOMAIN)
+
+    def core_messages(self, language: str) -> Any:
+        """The core's messages (the engine's errors) in ``language``."""
+        return self._cached_messages(language, "rightsaware")
+
+    def _cached_messages(self, language: str, domain: str) -> Any:
+        found = self._messages.get((language, domain))
+        if found is None:
+            found = self.runtime.messages(language)
+            found = self._messages[(language, domain)] = found.domain(domain) if domain != "rightsaware" else found
+        return found
 
     def text(self, instrument: Any, language: str) -> Any:
         """The instrument's text in ``language`` (``rightsaware.extract.LocalizedText``)."""
-        return localize(instrument, self.runtime.messages(language))
+        found = self._texts.get((instrument.id, language))
+        if found is None:
+            found = self._texts[(instrument.id, language)] = localize(instrument, self.core_messages(language))
+        return found
 
     # -- templates -------------------------------------------------------------------------
     def environment(self, language: str) -> jinja2.Environment:
@@ -119,12 +168,12 @@ class Site:
             env = jinja2.Environment(
                 loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
                 autoescape=True,
+                auto_reload=False,
                 extensions=["jinja2.ext.i18n"],
                 trim_blocks=True,
                 lstrip_blocks=True,
             )
             install_jinja(env, self.messages(language))
-            env.globals["language_name"] = language_name
             self._environments[language] = env
         return env
 
@@ -164,7 +213,7 @@ class Site:
             params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"] + [("lang", code)]
             items.append({
                 "code": code,
-                "name": language_name(code),
+                "name": autonym(code),
                 "current": code == current,
                 "href": request.url.path + "?" + urlencode(params),
             })
@@ -208,6 +257,24 @@ class Site:
     @staticmethod
     def nonce() -> str:
         return secrets.token_urlsafe(16)
+
+
+class CachingInterviewer(Interviewer):
+    """The core's interviewer, loading responses through the site's :class:`ResponseCache`.
+
+    The cache serves a response only when its stored revision is unchanged, and every save
+    still checks the revision (optimistic concurrency), so nothing can be lost.
+    """
+
+    def __init__(self, runtime: Any, site: Site) -> None:
+        super().__init__(runtime)
+        self._site = site
+
+    def load(self, response_id: str) -> Any:
+        response = self._site.responses.load(response_id)
+        if response is None:
+            raise NotFound(f"no response with id {response_id!r}")
+        return response
 
 
 def is_embed(request: Request) -> bool:

@@ -97,11 +97,16 @@ class Tokens:
 
     def load_session(self, value: str, max_age: int) -> dict[str, Any] | None:
         """The session's data, or ``None`` if the cookie is forged, damaged or too old."""
+        loaded = self.load_session_with_time(value, max_age)
+        return None if loaded is None else loaded[0]
+
+    def load_session_with_time(self, value: str, max_age: int) -> tuple[dict[str, Any], float] | None:
+        """The session's data and when it was signed (Unix time), or ``None``."""
         try:
-            data = self._session.loads(value, max_age=max_age)
+            data, signed = self._session.loads(value, max_age=max_age, return_timestamp=True)
         except (itsdangerous.BadData, json.JSONDecodeError, UnicodeDecodeError):
             return None
-        return data if isinstance(data, dict) else None
+        return (data, signed.timestamp()) if isinstance(data, dict) else None
 
     # -- links -----------------------------------------------------------------------------
     def _sign(self, kind: str, expires: int, *fields: str) -> str:

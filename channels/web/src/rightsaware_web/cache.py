@@ -1,0 +1,63 @@
+"""Recently used responses kept in memory, checked against the store's revision on every use.
+
+A respondent's pages load the same response again and again (each page, each answer, the
+page after it). Responses are frozen values and every change to one raises its
+``revision`` (the store's optimistic concurrency), so a kept copy is still right exactly
+when the stored revision is the same. Asking for the revision alone is one small query
+instead of the response row and all its answers: the copy is served only when it is
+current, wherever the change was made (another tab, another process, the JSON API).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from sqlalchemy import bindparam, select
+
+
+class ResponseCache:
+    """Up to ``size`` responses, the least recently used dropped first."""
+
+    def __init__(self, store: Any, size: int = 5000) -> None:
+        self.store = store
+        self.size = size
+        self._lock = threading.Lock()
+        self._kept: OrderedDict[str, Any] = OrderedDict()
+        table = store.tables.responses
+        self._revision = select(table.c.revision).where(table.c.id == bindparam("response_id"))
+
+    def load(self, response_id: str) -> Any | None:
+        """The stored response (``None`` if there is none), from memory when still current."""
+        with self._lock:
+            kept = self._kept.get(response_id)
+        if kept is not None:
+            with self.store.engine.connect() as connection:
+                revision = connection.execute(self._revision, {"response_id": response_id}).scalar()
+            if revision == kept.revision:
+                with self._lock:
+                    if response_id in self._kept:
+                        self._kept.move_to_end(response_id)
+                return kept
+        response = self.store.load_response(response_id)
+        if response is None:
+            self.forget(response_id)
+        else:
+            self.keep(response)
+        return response
+
+    def keep(self, response: Any) -> Any:
+        """Remember a response just loaded or saved; returns it."""
+        with self._lock:
+            kept = self._kept.get(response.id)
+            if kept is None or kept.revision <= response.revision:
+                self._kept[response.id] = response
+                self._kept.move_to_end(response.id)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return response
+
+    def forget(self, response_id: str) -> None:
+        with self._lock:
+            self._kept.pop(response_id, None)
