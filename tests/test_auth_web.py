@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from rightsaware import audit, auth_web
+from rightsaware import audit
 from rightsaware.auth import Users
 from rightsaware.auth_web import SESSION_COOKIE, check_csrf, csrf_token, require_role, safe_next
 from rightsaware.plugins import hookimpl, make_plugin_manager
@@ -68,7 +68,6 @@ class Pages:
 @pytest.fixture
 def runtime(rightsaware_settings, sample_instrument, sample_instrument_path):
     pm = make_plugin_manager(entrypoints=False)
-    pm.register(auth_web, name="rightsaware.auth_web")
     pm.register(Pages(), name="pages")
     runtime = Runtime(rightsaware_settings, plugin_manager=pm)
     runtime._auth_users = Users(runtime.store, hasher=CHEAP)
@@ -207,7 +206,6 @@ def test_typed_text_is_escaped_and_pages_are_translated(client) -> None:
 def test_secure_cookie_behind_https(rightsaware_settings, sample_instrument) -> None:
     settings = rightsaware_settings.with_overrides(public_url="https://survey.example.org")
     pm = make_plugin_manager(entrypoints=False)
-    pm.register(auth_web, name="rightsaware.auth_web")
     runtime = Runtime(settings, plugin_manager=pm)
     runtime._auth_users = Users(runtime.store, hasher=CHEAP)
     runtime._auth_users.add("siân", PASSWORD, "admin")

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from rightsaware import audit, auth_web
+from rightsaware import audit
 from rightsaware.auth import AuthError, Users, normalise_username
 from rightsaware.errors import RightsawareError
 from rightsaware.interview import Interviewer, Turn
@@ -119,7 +119,6 @@ def test_random_audit_details_never_store_digits_runs(rightsaware_runtime, detai
 @pytest.fixture
 def sign_in_client(rightsaware_settings):
     pm = make_plugin_manager(entrypoints=False)
-    pm.register(auth_web, name="rightsaware.auth_web")
     runtime = Runtime(rightsaware_settings, plugin_manager=pm)
     runtime._auth_users = Users(runtime.store, hasher=argon2.PasswordHasher(time_cost=1, memory_cost=1024,
                                                                             parallelism=1))

@@ -21,7 +21,7 @@ ENTRY_POINT_GROUP = "rightsaware"
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
 #: Core modules registered as plugins on every plugin manager.
-DEFAULT_PLUGINS = ("rightsaware.default_hooks", "rightsaware.referral")
+DEFAULT_PLUGINS = ("rightsaware.default_hooks", "rightsaware.referral", "rightsaware.auth_web")
 
 
 def make_plugin_manager(*, entrypoints: bool = True, blocked: tuple[str, ...] = (), defaults: bool = True) -> pluggy.PluginManager:

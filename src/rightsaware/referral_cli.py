@@ -13,6 +13,8 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
+from . import audit
+from .privacy import record_export
 from .referral import JURISDICTIONS, directory_for
 
 log = logging.getLogger(__name__)
@@ -70,23 +72,27 @@ def export(obj, organisation_id: str, out: Path) -> None:  # noqa: ANN001
         .where(tables.referrals.c.organisation_id == organisation.id, tables.referrals.c.share_contact.is_(True))
         .order_by(tables.referrals.c.created_at)
     )
-    rows = []
+    rows, respondent_ids = [], []
     with store.engine.connect() as connection:
         for row in connection.execute(query):
             contact = store.contact_address(row.respondent_id, row.channel) if row.respondent_id else None
             if not contact:
                 continue  # erased, or a channel without contact details (paper, anonymous web)
+            respondent_ids.append(row.respondent_id)
             rows.append([row.created_at.date().isoformat(), row.instrument_id, row.topic, row.language, row.channel,
-                         _neutralise(contact)])
+                         neutralise(contact)])
     with out.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["date", "survey", "topic", "language", "channel", "contact"])
         writer.writerows(rows)
+    # Remembered so erasure and retention can find the file; each person's export is audited.
+    record_export(runtime, out, "referrals", respondent_ids, actor=audit.cli_actor(), action=audit.REFERRALS_EXPORT,
+                  detail={"organisation": organisation.id})
     log.info("referral export for organisation %s: %d referrals", organisation.id, len(rows))
     click.echo(obj.m.ngettext("{n} consented referral written to {file}", "{n} consented referrals written to {file}",
                               len(rows), file=str(out)))
 
 
-def _neutralise(value: str) -> str:
-    """Stop spreadsheets reading a cell as a formula (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+def neutralise(value: str) -> str:
+    """Stop spreadsheets reading a cell as a formula (CSV injection): prefix ``'`` to risky starts."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -15,7 +15,7 @@ import pluggy
 from .channel import ChannelRegistry
 from .library import InstrumentLibrary, builtin_instruments_dir
 from .plugins import make_plugin_manager
-from .settings import Settings, ensure_secret_key, load_settings
+from .settings import Settings, load_settings, secret_keys
 
 
 class Runtime:
@@ -39,7 +39,8 @@ class Runtime:
     def keyring(self):  # noqa: ANN201 - rightsaware.crypto.Keyring
         from .crypto import Keyring
 
-        return Keyring.from_secret(ensure_secret_key(self.settings))
+        # The current secret encrypts; previous ones (during a key rotation) still decrypt.
+        return Keyring.from_secrets(secret_keys(self.settings))
 
     @property
     def store(self):  # noqa: ANN201 - rightsaware.store.Store

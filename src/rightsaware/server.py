@@ -11,9 +11,12 @@ from typing import Any
 
 import jinja2
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
+
+from .logsafety import SafeErrors
 
 TEMPLATES = Path(__file__).parent / "templates"
 SECURITY_HEADERS = {
@@ -103,6 +106,7 @@ def make_app(runtime: Any) -> Starlette:
             runtime_links.append((getattr(route, "path", ""), title, domain))
 
     runtime.hook.register_routes(register=register, runtime=runtime)
-    app = Starlette(routes=routes)
+    # An unhandled error becomes a plain 500 page and one log line without personal data.
+    app = Starlette(routes=routes, middleware=[Middleware(SafeErrors)])
     app.state.runtime = runtime
     return app
