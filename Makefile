@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install uv docs i18n-check lint benchmarks clean
+.PHONY: run test install uv docs i18n-check audit benchmarks clean
 
 uv:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || \
@@ -33,6 +33,12 @@ docs: install
 
 i18n-check: install
 	$(UV) run --frozen rightsaware i18n check
+
+## audit: known vulnerabilities in the locked dependencies (pip-audit; needs PyPI's JSON API or OSV)
+audit: install
+	$(UV) export --frozen --no-emit-workspace --no-hashes --format requirements-txt > .audit-requirements.txt
+	$(UV) run --frozen pip-audit -r .audit-requirements.txt --no-deps --disable-pip --strict --progress-spinner off; \
+	  status=$$?; rm -f .audit-requirements.txt; exit $$status
 
 benchmarks: install
 	for script in benchmarks/*.py; do $(UV) run --frozen python $$script || exit 1; done
