@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from rightsaware.testing import require_or_skip
 
 pytestmark = pytest.mark.browser
@@ -146,7 +147,7 @@ def test_welsh_journey_with_skip_logic_and_a_fixed_error(context, server):
     assert page.locator("section.language-block").first.get_attribute("lang") == "cy"
     page.locator("section[lang=cy] button").click()
     check(page, "radios", "cy")
-    assert page.locator("legend h1").inner_text() == "Ydych chi wedi clywed am gydgynhyrchu?"
+    expect(page.locator("legend h1")).to_have_text("Ydych chi wedi clywed am gydgynhyrchu?")
     page.get_by_label("Ydw", exact=True).check()
     page.get_by_role("button", name="Parhau").click()
     check(page, "checkboxes", "cy")  # skip logic: asked because of "Ydw"
@@ -158,9 +159,9 @@ def test_welsh_journey_with_skip_logic_and_a_fixed_error(context, server):
     check(page, "error page", "cy")
     assert page.title().startswith("Gwall: ")
     summary = page.locator(".error-summary")
-    assert summary.get_by_role("heading").inner_text() == "Mae problem wedi codi"
+    expect(summary.get_by_role("heading")).to_have_text("Mae problem wedi codi")
     summary.get_by_role("link", name="Rhowch oed rhwng 16 a 120.").click()
-    assert page.url.endswith("#age")
+    page.wait_for_url("**#age")
     page.get_by_label("Faint yw eich oed chi?", exact=True).fill("67")
     page.get_by_role("button", name="Parhau").click()
     check(page, "whole number and decimal", "cy")
@@ -175,19 +176,19 @@ def test_welsh_journey_with_skip_logic_and_a_fixed_error(context, server):
     page.get_by_role("textbox").fill("Mae’n anodd cyrraedd y cyfarfodydd – ŵ ŷ.")
     page.get_by_role("button", name="Parhau").click()
     check(page, "check your answers", "cy")
-    assert page.get_by_role("heading", level=1).inner_text() == "Gwirio eich atebion"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Gwirio eich atebion")
     body = page.locator("dl").inner_text()
     assert "Amser" in body and "Dim yn fy iaith i" in body and "ŵ ŷ" in body and "2.5" in body
     page.locator("a[href*='/q/heard']").click()  # "Newid": change "Ydw" to "Nac ydw"
     page.get_by_label("Nac ydw", exact=True).check()
     page.get_by_role("button", name="Parhau").click()
-    assert page.url.endswith("/s/local-voice/check")
-    assert "Amser" not in page.locator("dl").inner_text()  # the engine dropped the skipped answer
+    page.wait_for_url("**/s/local-voice/check")
+    expect(page.locator("dl")).not_to_contain_text("Amser")  # the engine dropped the skipped answer
     page.get_by_role("button", name="Anfon fy atebion").click()
     check(page, "confirmation", "cy")
-    assert page.locator(".panel h1").inner_text() == "Mae eich atebion wedi cael eu hanfon"
+    expect(page.locator(".panel h1")).to_have_text("Mae eich atebion wedi cael eu hanfon")
     page.go_back()  # the browser's Back button after sending changes nothing
-    assert page.url.endswith("/s/local-voice/done")
+    page.wait_for_url("**/s/local-voice/done")
 
 
 def test_gaelic_journey_switching_language_and_resuming_from_a_link(browser, context, server):
@@ -195,17 +196,18 @@ def test_gaelic_journey_switching_language_and_resuming_from_a_link(browser, con
     page.goto(server["url"] + "/s/local-voice")
     page.locator("section[lang=gd] button").click()
     check(page, "radios", "gd")
-    assert "Ceist 1 de 5" in page.locator(".caption").inner_text()
+    expect(page.locator(".caption")).to_contain_text("Ceist 1 de 5")
     page.get_by_label("Chuala", exact=True).check()
     page.get_by_role("button", name="Lean air adhart").click()
     page.get_by_label("Siubhal", exact=True).check()
     page.get_by_role("button", name="Lean air adhart").click()
     page.get_by_role("button", name="Lean air adhart").click()  # nothing typed: an error
     check(page, "error page", "gd")
-    assert page.locator(".error-summary h2").inner_text() == "Tha duilgheadas ann"
+    expect(page.locator(".error-summary h2")).to_have_text("Tha duilgheadas ann")
     # Half-way, switch to English: same question, answers kept.
     page.get_by_role("navigation").get_by_role("link", name="English").click()
-    assert lang_of(page) == "en" and "How old are you?" in page.locator("h1").inner_text()
+    expect(page.locator("h1")).to_contain_text("How old are you?")
+    assert lang_of(page) == "en"
     page.get_by_label("How old are you?", exact=True).fill("70")
     page.get_by_role("button", name="Save and come back later").click()
     check(page, "saved", "en")
@@ -216,7 +218,8 @@ def test_gaelic_journey_switching_language_and_resuming_from_a_link(browser, con
     try:
         resumed = other.new_page()
         resumed.goto(link)
-        assert resumed.url.endswith("/s/local-voice/q/hours") and lang_of(resumed) == "en"
+        resumed.wait_for_url("**/s/local-voice/q/hours")
+        assert lang_of(resumed) == "en"
         resumed.get_by_role("link", name="Gàidhlig").click()
         check(resumed, "decimal", "gd")
         resumed.get_by_role("button", name="Lean air adhart").click()
@@ -229,7 +232,7 @@ def test_gaelic_journey_switching_language_and_resuming_from_a_link(browser, con
         check(resumed, "confirmation", "gd")
         resumed.goto(link)  # the link is spent once the answers are sent
         check(resumed, "already sent", "gd")
-        assert "Chaidh na freagairtean agad a chur mu thràth" in resumed.locator("h1").inner_text()
+        expect(resumed.locator("h1")).to_contain_text("Chaidh na freagairtean agad a chur mu thràth")
     finally:
         other.close()
 
@@ -242,22 +245,22 @@ def test_english_journey_with_javascript_turned_off(browser, server):
         page.locator("section[lang=en] button").click()
         page.get_by_label("No", exact=True).check()
         page.get_by_role("button", name="Continue").click()
-        assert "How old are you?" in page.locator("h1").inner_text()  # skip logic: no barriers question
+        expect(page.locator("h1")).to_contain_text("How old are you?")  # skip logic: no barriers question
         page.get_by_label("How old are you?", exact=True).fill("a hundred")
         page.get_by_role("button", name="Continue").click()
         assert page.locator(".error-summary").is_visible()
-        assert page.locator("#age-error").inner_text().endswith("Please enter a whole number, for example 42.")
+        expect(page.locator("#age-error")).to_have_text(re.compile(r"Please enter a whole number, for example 42\.$"))
         page.get_by_label("How old are you?", exact=True).fill("100")
         page.get_by_role("button", name="Continue").click()
         for _ in range(3):
             page.get_by_role("button", name="Continue").click()
-        assert page.get_by_role("heading", level=1).inner_text() == "Check your answers"
+        expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
         page.get_by_role("link", name="Back", exact=True).click()
-        assert "Anything else" in page.locator("h1").inner_text()
+        expect(page.locator("h1")).to_contain_text("Anything else")
         page.get_by_role("button", name="Continue").click()
         page.get_by_role("button", name="Send my answers").click()
-        assert page.locator(".panel h1").inner_text() == "Your answers have been sent"
-        assert "Your answers help local groups" in page.locator("main").inner_text()
+        expect(page.locator(".panel h1")).to_have_text("Your answers have been sent")
+        expect(page.locator("main")).to_contain_text("Your answers help local groups")
     finally:
         context.close()
 
@@ -272,13 +275,15 @@ def test_other_pages_are_accessible_in_every_language(context, server):
         page.goto(f"{server['url']}/s?lang={language}")
         check(page, "list of surveys", language)
         response = page.goto(f"{server['url']}/s/no-such-survey?lang={language}")
-        assert response.status == 404 and page.locator("h1").inner_text() == not_found
+        assert response.status == 404
+        expect(page.locator("h1")).to_have_text(not_found)
         check(page, "not found", language)
         from rightsaware_web.tokens import Tokens
 
         token = Tokens("browser-test-secret-key-0123").resume("gone", expires=1_000_000)
         response = page.goto(f"{server['url']}/r/{token}?lang={language}")
-        assert response.status == 410 and page.locator("h1").inner_text() == expired
+        assert response.status == 410
+        expect(page.locator("h1")).to_have_text(expired)
         check(page, "expired link", language)
         page.goto(f"{server['url']}/s/local-voice?lang={language}")
         check(page, "start page", language)
@@ -323,7 +328,7 @@ def test_embedded_in_another_site(context, server):
     frame.locator("section[lang=en] button").click()
     frame.get_by_label("Yes", exact=True).check()
     frame.get_by_role("button", name="Continue").click()
-    assert frame.locator("legend h1").inner_text().startswith("What stops you taking part?")  # the session held
+    expect(frame.locator("legend h1")).to_contain_text("What stops you taking part?")  # the session held
     embedded = next(f for f in page.frames if "embed=1" in f.url)
     assert embedded.locator("body.embed").count() == 1
     assert_accessible(page, "survey embedded in another site")

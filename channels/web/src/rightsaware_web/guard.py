@@ -15,8 +15,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = (
@@ -170,6 +168,3 @@ def _content_length(scope: Scope) -> int | None:
                 return None
     return None
 
-
-def client_address(scope: dict[str, Any]) -> str:
-    return (scope.get("client") or ("unknown", 0))[0]

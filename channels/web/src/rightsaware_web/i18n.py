@@ -1,8 +1,8 @@
 """The web channel's own gettext domain, ``rightsaware_web`` (catalogs in ``locales/``).
 
-Templates and pages use :func:`page_messages`; operator-facing errors raised outside a
-request use :func:`_`, which translates into the locale made active with
-:func:`rightsaware.i18n.use_messages` (English otherwise). Strings are extracted from
+Pages get this domain's messages from :meth:`rightsaware_web.site.Site.messages`;
+operator-facing errors raised outside a request use :func:`_`, which translates into the
+locale made active with :func:`rightsaware.i18n.use_messages` (English otherwise). Strings are extracted from
 the Python sources and the templates (Babel's ``jinja2`` extractor); see
 ``tools/update_catalogs.py``.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from rightsaware.errors import CatalogError
-from rightsaware.i18n import N_, current_messages  # noqa: F401 - N_ re-exported for this package
+from rightsaware.i18n import current_messages
 
 DOMAIN = "rightsaware_web"
 LOCALES_DIR = Path(__file__).parent / "locales"
@@ -27,7 +27,3 @@ def _(message: str, **params: Any) -> str:
     except CatalogError:  # a runtime without the web plugin's catalogs: English
         return message.format(**params) if params else message
 
-
-def page_messages(runtime: Any, language: str) -> Any:
-    """:class:`rightsaware.i18n.Messages` of this domain in ``language``."""
-    return runtime.messages(language).domain(DOMAIN)
