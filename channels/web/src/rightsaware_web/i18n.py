@@ -2,9 +2,10 @@
 
 Pages get this domain's messages from :meth:`rightsaware_web.site.Site.messages`;
 operator-facing errors raised outside a request use :func:`_`, which translates into the
-locale made active with :func:`rightsaware.i18n.use_messages` (English otherwise). Strings are extracted from
-the Python sources and the templates (Babel's ``jinja2`` extractor); see
-``tools/update_catalogs.py``.
+locale made active with :func:`rightsaware.i18n.use_messages` (English otherwise).
+Strings are extracted from the Python sources and the templates (Babel's ``jinja2``
+extractor) by ``rightsaware i18n update --domain rightsaware_web``, and checked by
+``rightsaware i18n check``.
 """
 
 from __future__ import annotations
