@@ -39,6 +39,9 @@ def sms_runtime(rightsaware_settings, sample_instrument, sample_instrument_path,
                                     quiet_hours=None)
     channel.use_gateway(fake_twilio.gateway())
     yield runtime
+    for service in list(channel._services.values()):  # let the pump finish before the store closes
+        if service.pump is not None:
+            service.pump.wait_idle(10)
     runtime.close()
 
 

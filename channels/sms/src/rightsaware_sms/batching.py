@@ -20,6 +20,7 @@ from typing import Any
 from rightsaware.store.engine import write_transaction
 
 MAX_BATCH = 256
+IDLE_SECONDS = 10.0
 
 #: (connection, items) -> one result per item, in order.
 BatchWrite = Callable[[Any, list[Any]], list[Any]]
@@ -48,8 +49,11 @@ class GroupCommitWriter:
     def _run(self) -> None:
         while True:
             with self._condition:
-                while not self._pending:
-                    self._condition.wait()
+                if not self._pending:
+                    self._condition.wait(IDLE_SECONDS)
+                if not self._pending:  # idle: end the thread; the next submit starts a new one
+                    self._thread = None
+                    return
                 batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
             try:
                 with write_transaction(self.engine) as connection:

@@ -123,7 +123,7 @@ class SmsChannel:
 
         with self._lock:
             found = self._services.get(id(runtime))
-            if found is None or found.runtime is not runtime or found.sms.store is not runtime.store:
+            if found is None or found.owner is not runtime or found.store is not runtime.store:
                 found = None
         if found is None:
             found = SmsService(runtime, self)

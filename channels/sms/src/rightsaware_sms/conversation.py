@@ -78,15 +78,32 @@ class InboundText:
         return sms.record_inbound_later(self.sid, self.key, self.sender, self.body)
 
 
+class BoundRuntime:
+    """The runtime with ``store`` pinned to one opened store.
+
+    ``Runtime.store`` opens (and migrates) the database again when it is used after
+    ``close()``; a background thread (the pump) finishing its work just then must not do
+    that, because Alembic's migration context is not thread-safe. Everything else is the
+    runtime's own.
+    """
+
+    def __init__(self, runtime: Any, store: Any) -> None:
+        object.__setattr__(self, "_runtime", runtime)
+        object.__setattr__(self, "store", store)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._runtime, name)
+
+
 class Conversations:
     """Inbound texts to interview turns, and the messages that answer them."""
 
     def __init__(self, runtime: Any, channel: Any) -> None:
-        self.runtime = runtime
-        self.channel = channel
         self.store = runtime.store
+        self.runtime = runtime if isinstance(runtime, BoundRuntime) else BoundRuntime(runtime, self.store)
+        self.channel = channel
         self.sms = channel.sms_store(runtime)
-        self.interviewer = Interviewer(runtime)
+        self.interviewer = Interviewer(self.runtime)
 
     # --- receiving -----------------------------------------------------------------------------
 

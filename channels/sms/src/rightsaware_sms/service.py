@@ -20,7 +20,7 @@ from rightsaware.events import InboundEvent
 from rightsaware.response import utcnow
 
 from .channel import NAME, QUEUE_CONVERSATION
-from .conversation import Conversations
+from .conversation import BoundRuntime, Conversations
 from .sender import Sender
 
 log = logging.getLogger(__name__)
@@ -31,10 +31,12 @@ class SmsService:
     """Conversations, a sender without pacing, status callbacks and the pump, for one runtime."""
 
     def __init__(self, runtime: Any, channel: Any) -> None:
-        self.runtime = runtime
+        self.store = runtime.store
+        self.owner = runtime
+        self.runtime = BoundRuntime(runtime, self.store)  # never reopens a closed store (see BoundRuntime)
         self.channel = channel
-        self.conversations = Conversations(runtime, channel)
-        self.sender = Sender(runtime, channel)
+        self.conversations = Conversations(self.runtime, channel)
+        self.sender = Sender(self.runtime, channel)
         self.sms = channel.sms_store(runtime)
         enabled = os.environ.get("RIGHTSAWARE_SMS_SERVER_APPLIES", "1").strip().lower() not in ("0", "no", "off", "false")
         self.pump = Pump(self) if enabled else None
@@ -64,6 +66,11 @@ class SmsService:
         respondents.add(sender_key)  # the respondent id itself, unless the secret was rotated since
         for respondent_id in respondents:
             self.send_now(respondent_id)
+
+    @property
+    def closed(self) -> bool:
+        """True once the runtime closed (or replaced) the store this service was made for."""
+        return getattr(self.owner, "_store", None) is not self.store
 
     def received(self, sender_key: str | None) -> None:
         """A text was recorded: apply it now in the background (or leave it to the worker)."""
@@ -109,11 +116,12 @@ class Pump:
         return self._idle.wait(timeout)
 
     def _run(self) -> None:
-        while True:
+        while not self.service.closed:  # a closed runtime's store must not be reopened from here
             try:
                 sender_key = self.queue.get(timeout=SWEEP_SECONDS)
             except queue.Empty:
-                self._sweep()
+                if not self.service.closed:
+                    self._sweep()
                 continue
             try:
                 self.service.apply_and_send(sender_key)
