@@ -36,8 +36,8 @@ def referral_lines(runtime: Any, response: Any, instrument: Any, language: str) 
             items = [{"name": org.name(language), "website": org.website_for(language)} for org, _topic in chosen]
         else:
             items = referral.referrals_shown(runtime, response.id, language)
-    except Exception:  # noqa: BLE001 - a broken directory must not lose the thanks
-        log.exception("the referral directory could not be read; the closing text has thanks only")
+    except Exception as exc:  # noqa: BLE001 - a broken directory must not lose the thanks
+        log.error("the referral directory could not be read (%s); the closing text has thanks only", type(exc).__name__)
         return []
     lines = []
     for item in items:

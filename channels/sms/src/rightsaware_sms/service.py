@@ -125,8 +125,9 @@ class Pump:
                 continue
             try:
                 self.service.apply_and_send(sender_key)
-            except Exception:  # noqa: BLE001 - the text stays pending for the next sweep or the worker
-                log.exception("applying an SMS reply failed; it stays queued and will be retried")
+            except Exception as exc:  # noqa: BLE001 - the text stays pending for the next sweep or the worker
+                # the error's type only: a message or traceback could quote a reply (personal data)
+                log.error("applying an SMS reply failed (%s); it stays queued and will be retried", type(exc).__name__)
             finally:
                 with self._lock:
                     self._outstanding -= 1
@@ -140,5 +141,5 @@ class Pump:
         try:
             for sender_key in self.service.sms.senders_with_pending(cutoff):
                 self.service.apply_and_send(sender_key)
-        except Exception:  # noqa: BLE001
-            log.exception("applying pending SMS replies failed; the worker will retry")
+        except Exception as exc:  # noqa: BLE001
+            log.error("applying pending SMS replies failed (%s); the worker will retry", type(exc).__name__)
