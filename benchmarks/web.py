@@ -218,7 +218,7 @@ def wait_for(port: int, timeout: float = 60) -> None:
 def run_server(kind: str, folder: Path, args: argparse.Namespace) -> dict:
     port = free_port()
     env = dict(os.environ, RIGHTSAWARE_WEB_RATE_PER_MINUTE="10000000", RIGHTSAWARE_WEB_RATE_BURST="10000000")
-    if args.workers:
+    if args.workers is not None:
         env["RIGHTSAWARE_WEB_WORKERS"] = str(args.workers)
     child = subprocess.Popen([sys.executable, __file__, "--serve", kind, "--dir", str(folder), "--port", str(port)],
                              env=env)
@@ -261,7 +261,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=3, help="bare and web alternate; medians are reported")
-    parser.add_argument("--workers", type=int, default=0, help="the web channel's worker threads (default: its own)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="the web channel's worker threads (default: its own, 4)")
     parser.add_argument("--serve", choices=("web", "bare"), help=argparse.SUPPRESS)
     parser.add_argument("--dir", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)

@@ -11,6 +11,7 @@ current, wherever the change was made (another tab, another process, the JSON AP
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from typing import Any
 
@@ -25,11 +26,30 @@ class ResponseCache:
         self.size = size
         self._lock = threading.Lock()
         self._kept: OrderedDict[str, Any] = OrderedDict()
+        self._checked = threading.local()
         table = store.tables.responses
         self._revision = select(table.c.revision).where(table.c.id == bindparam("response_id"))
 
     def load(self, response_id: str) -> Any | None:
         """The stored response (``None`` if there is none), from memory when still current."""
+        response = self._load(response_id)
+        self._checked.last = (response_id, response, time.monotonic()) if response is not None else None
+        return response
+
+    def take_checked(self, response_id: str, within: float = 0.5) -> Any | None:
+        """The response this thread loaded (and checked) a moment ago, once; else ``None``.
+
+        For the interviewer's first attempt at a change right after a page loaded the
+        response: if it changed in between, saving fails on the revision and the
+        interviewer's retry loads it afresh.
+        """
+        last = getattr(self._checked, "last", None)
+        self._checked.last = None
+        if last is not None and last[0] == response_id and time.monotonic() - last[2] < within:
+            return last[1]
+        return None
+
+    def _load(self, response_id: str) -> Any | None:
         with self._lock:
             kept = self._kept.get(response_id)
         if kept is not None:

@@ -271,7 +271,8 @@ class CachingInterviewer(Interviewer):
         self._site = site
 
     def load(self, response_id: str) -> Any:
-        response = self._site.responses.load(response_id)
+        cache = self._site.responses
+        response = cache.take_checked(response_id) or cache.load(response_id)
         if response is None:
             raise NotFound(f"no response with id {response_id!r}")
         return response
