@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
+
+with warnings.catch_warnings():  # Starlette would like httpx2 for its test client; httpx works the same here
+    warnings.simplefilter("ignore")
+    import starlette.testclient  # noqa: F401 - imported once here, so that no test warns
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -44,11 +49,7 @@ def web_config():
 
 @pytest.fixture
 def client(web_runtime, web_config):
-    import warnings
-
-    with warnings.catch_warnings():  # Starlette would like httpx2; httpx works the same here
-        warnings.simplefilter("ignore")
-        from starlette.testclient import TestClient
+    from starlette.testclient import TestClient
 
     from rightsaware_web import make_app
 

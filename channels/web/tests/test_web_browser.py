@@ -334,3 +334,53 @@ def test_embedded_in_another_site(context, server):
     assert_accessible(page, "survey embedded in another site")
     refused = page.frames[-1] if "embed=1" not in page.frames[-1].url else page.frames[-2]
     assert refused.locator("section.language-block").count() == 0  # frame-ancestors 'none' elsewhere
+
+
+@pytest.mark.parametrize("language", ["en", "cy", "gd"])
+def test_every_page_type_is_accessible(context, server, language):
+    """axe-core on every kind of page in this language: start, each kind of question, an error,
+    save, check your answers, confirmation, and a form whose session has ended."""
+    buttons = {"en": "Continue", "cy": "Parhau", "gd": "Lean air adhart"}
+    page = context.new_page()
+    page.goto(f"{server['url']}/s/local-voice?lang={language}")
+    check(page, "start page", language)
+    page.locator(f"section[lang={language}] button").click()
+
+    def next_page() -> None:
+        page.get_by_role("button", name=buttons[language], exact=True).click()
+        page.wait_for_load_state()
+
+    check(page, "radios", language)
+    page.locator("input[value=yes]").check()
+    next_page()
+    check(page, "checkboxes", language)
+    page.locator("input[value=time]").check()
+    next_page()
+    next_page()  # the whole number left empty: an error
+    check(page, "error", language)
+    page.locator("#age").fill("50")
+    next_page()
+    check(page, "decimal", language)
+    page.locator("#hours").fill("1.5")
+    next_page()
+    check(page, "date", language)
+    page.locator("#contacted-day").fill("1")
+    page.locator("#contacted-month").fill("2")
+    page.locator("#contacted-year").fill("2025")
+    next_page()
+    check(page, "text", language)
+    page.locator("button[value=save]").click()
+    check(page, "saved", language)
+    page.locator("a.button").click()
+    page.locator("#comment").fill("—")
+    next_page()
+    check(page, "check your answers", language)
+    page.locator("form button").click()
+    check(page, "confirmation", language)
+    page.goto(f"{server['url']}/s/local-voice")
+    page.locator(f"section[lang={language}] button").click()
+    context.clear_cookies()
+    page.locator("input[value=no]").check()
+    next_page()
+    assert page.locator("h1").count() == 1
+    check(page, "session ended", language)

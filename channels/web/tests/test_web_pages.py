@@ -321,3 +321,20 @@ def test_pages_show_changes_made_elsewhere(respondent, web_runtime, web_config):
     assert page.url.path == "/s/local-voice/q/hours"
     answers = web_runtime.store.load_response(respondent.response_id).answers
     assert answers["heard"].value == "no" and answers["age"].value == 33
+
+
+def test_a_survey_whose_translations_are_missing_is_unavailable(web_runtime, web_config, tmp_path):
+    from rightsaware.loading import load_instrument
+    from starlette.testclient import TestClient
+
+    from rightsaware_web import make_app
+
+    path = tmp_path / "untranslated.toml"
+    path.write_text('id = "untranslated"\nversion = "1"\ntitle = "No Welsh yet"\nlanguages = ["en", "cy"]\n\n'
+                    '[[questions]]\nname = "q"\ntype = "text"\nlabel = "Say something"\n', encoding="utf-8")
+    web_runtime.instruments.add(load_instrument(path), path)
+    with TestClient(make_app(web_runtime, web_config)) as client:
+        page = client.get("/s/untranslated", headers={"accept-language": "cy"})
+        assert page.status_code == 503 and "Nid yw’r arolwg hwn ar gael" in page.text
+        assert client.get("/api/instruments/untranslated").status_code == 503
+        assert 'href="/s/untranslated"' not in client.get("/s").text  # not offered in the list

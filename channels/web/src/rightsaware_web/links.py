@@ -111,7 +111,7 @@ class Links:
             return landing_page(site, request, instrument, session, action=action, embed=embed,
                                 continuing=unfinished is not None)
         if not session.check_csrf(form.get("csrf_token")):
-            return problem_page(site, request, "session_expired", embed=embed,
+            return problem_page(site, request, "session_expired", embed=embed, language=form.get("lang"),
                                 link=(request.url.path, N_("Start again")))
         language = self.pages.chosen_language(request, instrument, form.get("language"))
         if unfinished is not None:

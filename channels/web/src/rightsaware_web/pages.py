@@ -33,6 +33,7 @@ from .questions import (
     note_view,
     question_view,
     raw_answer,
+    shown_language,
     stored_values,
     submitted_values,
 )
@@ -88,7 +89,7 @@ class Pages:
         session = Session.load(request, site.tokens, site.config)
         if form is not None and not session.check_csrf(form.get("csrf_token")):
             return instrument, session, None, problem_page(
-                site, request, "session_expired", embed=embed,
+                site, request, "session_expired", embed=embed, language=form.get("lang"),
                 link=(site.survey_url(request, instrument.id, embed=embed), N_("Start again")))
         response_id = session.response_for(instrument.id)
         response = site.responses.load(response_id) if response_id else None
@@ -147,7 +148,7 @@ class Pages:
             return problem_page(site, request, "unavailable", embed=embed)
         session = Session.load(request, site.tokens, site.config)
         if not session.check_csrf(form.get("csrf_token")):
-            return problem_page(site, request, "session_expired", embed=embed,
+            return problem_page(site, request, "session_expired", embed=embed, language=form.get("lang"),
                                 link=(site.survey_url(request, instrument.id, embed=embed), N_("Start again")))
         language = self.chosen_language(request, instrument, form.get("language"))
         response = self.start_response(instrument, language, form.get("nonce"))
@@ -334,6 +335,7 @@ class Pages:
             label = text.label(q)
             rows.append({
                 "label": label,
+                "label_lang": shown_language(label, q.label, language),
                 "answer": display_answer(q, response.answers.get(q.name), instrument, text, messages),
                 "change_url": site.survey_url(request, instrument.id, "q/" + q.name, embed=embed, change="1"),
             })

@@ -43,7 +43,7 @@ def raw_answer(question: Any, form: Any) -> Any:
     return value if value.strip() else None
 
 
-def _shown_language(translated: str | None, source: str | None, language: str) -> str | None:
+def shown_language(translated: str | None, source: str | None, language: str) -> str | None:
     """``"en"`` when a Welsh or Gaelic page shows the English source (no translation yet)."""
     if language != "en" and translated is not None and translated == source:
         return "en"
@@ -94,9 +94,9 @@ def question_view(question: Any, instrument: Any, text: Any, language: str, valu
         "kind": question.kind,
         "required": question.required,
         "label": label,
-        "label_lang": _shown_language(label, question.label, language),
+        "label_lang": shown_language(label, question.label, language),
         "hint": hint,
-        "hint_lang": _shown_language(hint, question.hint, language),
+        "hint_lang": shown_language(hint, question.hint, language),
         "error": error,
         "field_id": field_id(question),
         "given": values,
@@ -110,7 +110,7 @@ def question_view(question: Any, instrument: Any, text: Any, language: str, valu
                 "id": question.name if number == 0 else f"{question.name}-{number + 1}",
                 "code": choice.name,
                 "label": option_label,
-                "lang": _shown_language(option_label, choice.label, language),
+                "lang": shown_language(option_label, choice.label, language),
                 "checked": choice.name in chosen,
             })
     described = []
@@ -124,7 +124,7 @@ def question_view(question: Any, instrument: Any, text: Any, language: str, valu
 
 def note_view(note: Any, text: Any, language: str) -> dict[str, Any]:
     label = text.label(note)
-    return {"text": label, "lang": _shown_language(label, note.label, language)}
+    return {"text": label, "lang": shown_language(label, note.label, language)}
 
 
 def display_answer(question: Any, answer: Any, instrument: Any, text: Any, messages: Any) -> dict[str, Any]:
