@@ -179,3 +179,11 @@ def test_finish_closes_a_sheet_with_blanks(rightsaware_runtime, recorder) -> Non
     assert [e for e in recorder.events if e[0] == "completed"] == [("completed", turn.response.id, "sample")]
     assert interviewer.finish(turn.response.id).completed  # idempotent
     assert len([e for e in recorder.events if e[0] == "completed"]) == 1
+
+
+def test_skip_on_a_required_question_is_refused_not_stored(rightsaware_runtime) -> None:
+    interviewer = Interviewer(rightsaware_runtime)
+    turn = interviewer.start("sample", channel="fake")
+    refused = interviewer.reply(turn.response.id, "SKIP")
+    assert refused.intent == "skip" and refused.error is not None and refused.question.name == "heard"
+    assert rightsaware_runtime.store.load_response(turn.response.id).answers == {}

@@ -348,7 +348,7 @@ def _parse_integer(question: QuestionBase, raw: Any) -> AnswerValue | AnswerErro
     if isinstance(raw, bool):
         return AnswerError(question.name, MSG_INTEGER)
     if isinstance(raw, int):
-        return raw
+        return raw if abs(raw) < 10**15 else AnswerError(question.name, MSG_INTEGER)
     text = _number_text(raw)
     if not re.fullmatch(r"[-+]?\d{1,15}", text):
         return AnswerError(question.name, MSG_INTEGER)

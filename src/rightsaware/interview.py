@@ -17,7 +17,7 @@ import attrs
 from attrs import frozen
 
 from .errors import ConcurrentUpdate, NotFound
-from .flow import AnswerError, Engine
+from .flow import MSG_REQUIRED, AnswerError, Engine
 from .instrument import Instrument, Question
 from .response import STATUS_ABANDONED, STATUS_ACTIVE, Response, utcnow
 
@@ -125,9 +125,12 @@ class Interviewer:
                 return attrs.evolve(turn, intent="help")
             if kind == "skip":
                 turn = self.current(response_id)
-                if turn.question is not None and not turn.question.required:
-                    result = self.answer(response_id, turn.question.name, None, channel=channel)
-                    return attrs.evolve(result, intent="skip")
+                if turn.question is None:
+                    return attrs.evolve(turn, intent="skip")
+                if turn.question.required:  # never stored as the answer "SKIP"
+                    return attrs.evolve(turn, error=AnswerError(turn.question.name, MSG_REQUIRED), intent="skip")
+                result = self.answer(response_id, turn.question.name, None, channel=channel)
+                return attrs.evolve(result, intent="skip")
 
         def change(engine: Engine, response: Response):  # noqa: ANN202
             question = engine.next_question(response)

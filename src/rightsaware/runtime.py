@@ -28,6 +28,7 @@ class Runtime:
         self.channels = ChannelRegistry()
         self.hook.register_channels(register=self.channels.register, runtime=self)
         self._store = None
+        self._closed = False
         folders = [builtin_instruments_dir()]
         if self.settings.instruments_dir:
             folders.append(Path(self.settings.instruments_dir))
@@ -45,6 +46,10 @@ class Runtime:
     @property
     def store(self):  # noqa: ANN201 - rightsaware.store.Store
         if self._store is None:
+            if self._closed:  # a background thread must not reopen (and re-migrate) a closed store
+                from .errors import StoreError
+
+                raise StoreError("the store was closed; this runtime is shutting down")
             from .store import Store
 
             self._store = Store.open(self.settings.database, self.keyring)
@@ -53,6 +58,7 @@ class Runtime:
     def use_store(self, store: Any) -> None:
         """Use an already opened store (tests, embedding applications)."""
         self._store = store
+        self._closed = False
 
     @functools.cached_property
     def translator(self):  # noqa: ANN201 - rightsaware.i18n.Translator
@@ -74,6 +80,7 @@ class Runtime:
         return entry.instrument
 
     def close(self) -> None:
+        self._closed = True
         if self._store is not None:
             self._store.close()
             self._store = None

@@ -39,6 +39,6 @@ def register_routes(register: Any, runtime: Any) -> None:
     from .web import make_routes
 
     routes = make_routes(runtime)
-    register(routes[0], title="Paper forms")
+    register(routes[0], title="Paper forms", domain="rightsaware_paper")  # msgid from the templates
     for route in routes[1:]:
         register(route)

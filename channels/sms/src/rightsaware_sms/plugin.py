@@ -49,7 +49,7 @@ def register_routes(register: Any, runtime: Any) -> None:
     for route in make_routes(service):
         register(route)
     routes = make_simulator_routes(service)
-    register(routes[0], title="SMS simulator")
+    register(routes[0], title="SMS simulator", domain="rightsaware_sms")  # msgid from the templates
     for route in routes[1:]:
         register(route)
 

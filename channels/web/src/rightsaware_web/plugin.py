@@ -31,4 +31,4 @@ def register_routes(register: Any, runtime: Any) -> None:
 
     for route in web_routes(runtime):
         title = N_("Surveys on the web") if getattr(route, "path", "") == "/s" else None
-        register(route, title=title)
+        register(route, title=title, domain="rightsaware_web")
