@@ -35,3 +35,15 @@ def test_healthz(rightsaware_runtime) -> None:
     assert response.json()["status"] == "ok"
     assert "sample" in response.json()["instruments"]
     assert response.json()["channels"] == ["fake"]
+
+
+def test_installed_channels_and_their_pages_are_named_in_the_readers_language(rightsaware_settings) -> None:
+    from rightsaware.runtime import Runtime
+
+    runtime = Runtime(rightsaware_settings)  # with the installed channel plugins
+    try:
+        welsh = TestClient(make_app(runtime)).get("/?lang=cy").text
+        assert "Negeseuon testun (SMS)" in welsh and "Ffurflenni papur" in welsh and "Arolygon ar y we" in welsh
+        assert "Efelychydd SMS" in welsh  # the simulator's link, from the SMS channel's own catalog
+    finally:
+        runtime.close()

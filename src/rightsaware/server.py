@@ -61,6 +61,16 @@ def render(env: jinja2.Environment, runtime: Any, language: str, template: str, 
     return env.get_template(template).render(lang=language, languages=runtime.settings.languages, **context)
 
 
+def _channel_title(messages: Any, channel: Any) -> str:
+    """A channel's title in the reader's language, from the channel's own domain when it has one."""
+    title = channel.info.title or channel.info.name
+    translator = messages.translator
+    domain = f"rightsaware_{channel.info.name}"
+    if translator is not None and translator.has_domain(domain):
+        return messages.domain(domain)._(title)
+    return title
+
+
 def make_app(runtime: Any) -> Starlette:
     """One Starlette app: the core's pages plus every route that plugins register."""
     env = make_environment()
@@ -75,8 +85,8 @@ def make_app(runtime: Any) -> Starlette:
             text = localize(instrument, runtime.messages(language))
             entries.append({"id": instrument.id, "title": text.title(), "languages": instrument.languages,
                             "questions": len(instrument.answerable)})
-        channels = [{"name": c.info.name, "title": c.info.title or c.info.name} for c in runtime.channels]
         messages = runtime.messages(language)
+        channels = [{"name": c.info.name, "title": _channel_title(messages, c)} for c in runtime.channels]
         links = sorted((path, (messages.domain(domain) if domain else messages)._(title))
                        for path, title, domain in runtime_links)
         html = render(env, runtime, language, "home.html", instruments=entries, channels=channels, links=links)

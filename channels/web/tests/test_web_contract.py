@@ -62,7 +62,7 @@ def test_the_web_plugin_registers_its_channel_catalogs_and_routes(web_runtime):
     assert web_runtime.translator.has_domain("rightsaware_web")
     assert web_runtime.messages("gd").domain("rightsaware_web")._("Back") == "Air ais"
     registered = []
-    web_runtime.hook.register_routes(register=lambda route, title=None: registered.append((route.path, title)),
+    web_runtime.hook.register_routes(register=lambda route, title=None, domain=None: registered.append((route.path, title)),
                                      runtime=web_runtime)
     paths = {path for path, _title in registered}
     assert {"/s", "/s/{instrument_id}", "/r/{token}", "/api/openapi.json", "/api/responses"} <= paths

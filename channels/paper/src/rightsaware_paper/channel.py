@@ -14,6 +14,7 @@ from typing import Any
 from rightsaware.channel import ChannelInfo
 from rightsaware.errors import NotFound, RightsawareError
 from rightsaware.events import InboundEvent, Receipt, Rendered
+from rightsaware.i18n import N_
 from rightsaware.text import nfc
 
 NAME = "paper"
@@ -23,7 +24,7 @@ class PaperChannel:
     """Printed A4 forms read back from scans and phone photos."""
 
     def __init__(self) -> None:
-        self.info = ChannelInfo(name=NAME, title="Paper", interactive=False, max_text_length=None, free_text=True,
+        self.info = ChannelInfo(name=NAME, title=N_("Paper forms"), interactive=False, max_text_length=None, free_text=True,
                                 locales=("en", "cy", "gd"))
 
     def render(self, question: Any, locale: str, runtime: Any) -> Rendered:

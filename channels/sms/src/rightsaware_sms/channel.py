@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from rightsaware.channel import ChannelInfo
 from rightsaware.events import InboundEvent, Receipt, Rendered
+from rightsaware.i18n import N_
 from rightsaware.text import nfc
 
 from .config import SmsSettings, load_sms_settings
@@ -39,7 +40,7 @@ class SmsChannel:
     def __init__(self, settings: SmsSettings | None = None, gateway: Gateway | None = None,
                  console: ConsoleGateway | None = None) -> None:
         self.settings = settings or load_sms_settings()
-        self.info = ChannelInfo(name=NAME, title="SMS", interactive=True, max_text_length=1600, free_text=True,
+        self.info = ChannelInfo(name=NAME, title=N_("Text messages (SMS)"), interactive=True, max_text_length=1600, free_text=True,
                                 locales=("en", "cy", "gd"))
         self._console = console
         self._gateway = gateway

@@ -16,7 +16,7 @@ from typing import Any
 from rightsaware.channel import ChannelInfo
 from rightsaware.errors import ConfigError, NotFound
 from rightsaware.events import InboundEvent, Invitation, Receipt, Rendered
-from rightsaware.i18n import localize
+from rightsaware.i18n import N_, localize
 
 from .questions import question_view
 
@@ -44,7 +44,7 @@ def _instrument_of(question: Any, runtime: Any) -> Any | None:
 class WebChannel:
     """Accessible web forms in English, Welsh and Gaelic."""
 
-    info = ChannelInfo(name=NAME, title="Web forms", interactive=True, max_text_length=None, free_text=True,
+    info = ChannelInfo(name=NAME, title=N_("Surveys on the web"), interactive=True, max_text_length=None, free_text=True,
                        locales=("en", "cy", "gd"))
 
     def render(self, question: Any, locale: str, runtime: Any) -> Rendered:
