@@ -254,9 +254,10 @@ def build_cli(runtime) -> click.Group:  # noqa: ANN001
     from .i18n_cli import i18n
     from .privacy_cli import register_privacy_commands
     from .referral_cli import referrals
+    from .report_cli import export, report, simulate
     from .xlsform_cli import xlsform
 
-    for group in (i18n, referrals, xlsform):
+    for group in (i18n, referrals, xlsform, report, export, simulate):
         if group.name not in cli.commands:
             cli.add_command(group)
     register_privacy_commands(cli)

@@ -115,6 +115,10 @@ def make_app(runtime: Any) -> Starlette:
         if title:
             runtime_links.append((getattr(route, "path", ""), title, domain))
 
+    from .results_routes import results_routes
+
+    for route in results_routes(runtime):  # the live dashboard, behind a staff login
+        register(route, title="Results" if getattr(route, "path", "") == "/results" else None)  # msgid from results.html
     runtime.hook.register_routes(register=register, runtime=runtime)
     # An unhandled error becomes a plain 500 page and one log line without personal data.
     app = Starlette(routes=routes, middleware=[Middleware(SafeErrors)])
