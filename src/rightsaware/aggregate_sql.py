@@ -248,7 +248,7 @@ class Snapshot:
             .group_by(group, value)
             .order_by(group, value)
         )
-        for row in self.connection.execution_options(stream_results=True, yield_per=2000).execute(query):
+        for row in self.connection.execute(query, execution_options={"stream_results": True, "yield_per": 2000}):
             yield str(row[0]), row[1], int(row[2])
 
     def free_text(self, question: str, limit: int) -> tuple[list[str], int]:

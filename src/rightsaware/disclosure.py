@@ -208,6 +208,8 @@ class SuppressionProblem:
                 if bundle is None:
                     bundle = self._escalate(i, used, tries[i], unknown | added)
                 added |= bundle
+            if not added:
+                raise DisclosureError("Disclosure control could not protect every small count; nothing is published.")
             unknown |= added
         secondary = unknown - primary - hidden
         return Suppression(
@@ -433,6 +435,8 @@ class SuppressionProblem:
         uses; each with its partners.
         """
         pool = {k for k in used if k not in unknown}
+        if not pool and used:
+            return set()  # what it depends on was suppressed earlier in this round: check again
         if not pool:  # pinned by the bounds: open an equation it is in
             pool = {k for e in self._live[i] for k in self._equations[e]
                     if k not in unknown and self._kinds[k] in _COST and self._values[k] > 0}

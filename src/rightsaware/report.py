@@ -295,7 +295,7 @@ def environment() -> jinja2.Environment:
 def render_report(runtime: Any, results: Results, instrument: Any, language: str, *, charts: bool = True,
                   template: str = "report.html", **context: Any) -> str:
     """The report (or, with ``template="results.html"``, the dashboard page) as HTML."""
-    labels = Labels(runtime, instrument, language)
+    labels = Labels(runtime, instrument, language).know(results)
     env = environment()
     install_jinja(env, labels.m)
     view = ReportView(results, labels, charts=charts).build()

@@ -109,7 +109,7 @@ def export(instrument_id: str, fmt: str, by: str, labels: str, out: Path | None,
         if include_free_text:
             raise RightsawareError(m._("Written answers are exported only with --respondents."))
         results = _results(runtime, instrument_id, by, threshold, include_synthetic)
-        count = write_tables(results, namer, fmt, out, bom=bom)
+        count = write_tables(results, namer.know(results), fmt, out, bom=bom)
         message = m.ngettext("{n} figure exported (small counts hidden).", "{n} figures exported (small counts hidden).",
                              count)
     if out is not None:

@@ -35,6 +35,15 @@ class Labels:
         self.language = "en" if self.codes else language
         self.m = runtime.messages(self.language)
         self.text = localize(instrument, self.m)
+        self.members: dict[tuple[str, str], tuple[str, ...]] = {}
+
+    def know(self, results: Any) -> Labels:
+        """Learn which groups a run combined, to name them by their members."""
+        for dim in results.dimensions:
+            for group in dim.groups:
+                if group.members:
+                    self.members[(dim.name, group.key)] = group.members
+        return self
 
     def question(self, name: str) -> str:
         if name == AWARENESS:
@@ -75,10 +84,11 @@ class Labels:
         if key == UNKNOWN:
             return self.m._("Not known")
         if key.startswith(OTHER):
-            parent = key.partition(":")[2]
-            if parent:
-                return self.m._("Other small groups in {parent}", parent=self._parent_name(dimension, parent))
-            return self.m._("Other small groups (combined)")
+            members = self.members.get((dimension or "", key))
+            if members:
+                names = [self.group(dimension, m, question) for m in members]
+                return self.m._("Combined: {names}", names=self.m.format_list(names))
+            return self.m._("Small groups combined")
         if dimension == "channel":
             return self.m._(CHANNEL_NAMES[key]) if key in CHANNEL_NAMES else key
         if dimension == "language":
@@ -90,13 +100,6 @@ class Labels:
             return self.option(question, key)
         if dimension == "age_band":
             return self.age_band(key)
-        return key
-
-    def _parent_name(self, dimension: str | None, key: str) -> str:
-        for q in self.instrument.questions:
-            for choice in self.instrument.choices_for(q):
-                if choice.name == key and q.name in ("nation", "rural_urban"):
-                    return self.text.choice_label(q, choice)
         return key
 
     def age_band(self, key: str) -> str:

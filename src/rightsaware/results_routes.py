@@ -86,7 +86,7 @@ def results_routes(runtime: Any) -> list[Route]:
 
         from .results_labels import Labels
 
-        labels = Labels(runtime, instrument, language)
+        labels = Labels(runtime, instrument, language).know(results)
         choices = [(name, labels.dimension(name), name in chosen) for name in available_dimensions(instrument)]
         languages = [(code, m.language_name(code)) for code in runtime.settings.languages]
         html = render_report(runtime, results, instrument, language, template="results.html", query=query,
@@ -107,7 +107,7 @@ def results_routes(runtime: Any) -> list[Route]:
         from .results_labels import Labels
 
         body = results.to_json()
-        body["labels"] = label_block(results, Labels(runtime, instrument, language))
+        body["labels"] = label_block(results, Labels(runtime, instrument, language).know(results))
         return JSONResponse(body, headers=headers)
 
     return [
