@@ -7,6 +7,7 @@ with year and source; their text is marked for translation and translated when s
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -50,6 +51,11 @@ PUBLISHED_FIGURES: tuple[dict, ...] = (
 )
 
 
+@functools.lru_cache(maxsize=8)
+def _quantile(confidence: float) -> float:
+    return float(stats.norm.ppf(1 - (1 - confidence) / 2))
+
+
 def wilson(count: int, base: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
     """The Wilson score interval for ``count`` out of ``base`` (SciPy's normal quantile).
 
@@ -58,7 +64,7 @@ def wilson(count: int, base: int, confidence: float = CONFIDENCE) -> tuple[float
     """
     if base <= 0:
         raise ValueError("the base of a proportion must be positive")
-    z = float(stats.norm.ppf(1 - (1 - confidence) / 2))
+    z = _quantile(confidence)
     p = count / base
     denominator = 1 + z * z / base
     centre = (p + z * z / (2 * base)) / denominator

@@ -59,12 +59,13 @@ class _Factor:
         r = self.rank
         return self.u[:, :r] @ (self.vt[:r, position] / self.s[:r])
 
-    def would_free(self, certificate: np.ndarray, column: np.ndarray) -> bool:
-        """Whether adding an unknown with this column (over the same equations) frees the variable."""
-        inside = self.u[:, : self.rank]
-        if float(np.abs(column - inside @ (inside.T @ column)).max()) > 1e-7:
-            return False
-        return abs(float(certificate @ column)) > 1e-7
+    def would_free(self, certificate: np.ndarray, columns: np.ndarray) -> np.ndarray:
+        """For each column (one per candidate, over the same equations): whether adding it as
+        one more unknown frees the variable (it lies in the column space, and the variable's
+        determining combination uses it)."""
+        projected = self.u[:, : self.rank].T @ columns
+        residual = (columns * columns).sum(axis=0) - (projected * projected).sum(axis=0)
+        return (residual <= 1e-9) & (np.abs(certificate @ columns) > 1e-7)
 
 
 class ChecksMixin:
@@ -139,13 +140,20 @@ class ChecksMixin:
                         matrix[row, position[i]] = c
             factor = _Factor(matrix)
             found = {}
+            pinned_alone: dict[int, bool] = {}
             for i in guarded:
                 if not factor.determined(position[i]):
                     continue
                 weights = factor.certificate(position[i])
                 used = self._used(weights, equations, unknown)
-                useful = {k for k in used if not self._pinned_alone(k, unknown)
-                          and factor.would_free(weights, self._column(k, row_of, matrix.shape[0]))}
+                for k in used:
+                    if k not in pinned_alone:
+                        pinned_alone[k] = self._pinned_alone(k, unknown)
+                free = [k for k in used if not pinned_alone[k]]
+                useful: set[int] = set()
+                if free:
+                    columns = np.stack([self._column(k, row_of, matrix.shape[0]) for k in free], axis=1)
+                    useful = {k for k, ok in zip(free, factor.would_free(weights, columns)) if ok}
                 found[i] = (useful, used)
             if not found:
                 pinned = self._pinned_by_bounds(variables, guarded, unknown)
