@@ -41,18 +41,17 @@ MIN_THRESHOLD = 3
 
 def check_threshold(threshold: Any) -> int:
     """The suppression threshold as an int; a ConfigError when it is below 3 or not a number."""
+    from .i18n import _
+
     if isinstance(threshold, bool) or not isinstance(threshold, int):
         try:
             threshold = int(str(threshold))
         except ValueError:
-            raise ConfigError(
-                "The suppression threshold must be a whole number, not {value}.".format(value=threshold)
-            ) from None
+            raise ConfigError(_("The smallest count shown must be a whole number, not {value}.",
+                                value=str(threshold)[:20])) from None
     if threshold < MIN_THRESHOLD:
-        raise ConfigError(
-            "The suppression threshold may not be below {minimum}: smaller counts could identify people "
-            "(asked for {value}).".format(minimum=MIN_THRESHOLD, value=threshold)
-        )
+        raise ConfigError(_("The smallest count shown may not be below {minimum}: smaller counts could identify "
+                            "people (asked for {value}).", minimum=MIN_THRESHOLD, value=threshold))
     return threshold
 
 

@@ -81,10 +81,11 @@ def table_rows(results: Results, labels: Labels) -> Iterator[dict[str, Any]]:
                     figures.append(("respondents", "", labels.item("respondents"), row.size))
                 figures += [("answer", code, labels.option(result.name, code), cell) for code, cell in row.cells.items()]
                 figures += [("apart", code, labels.option(result.name, code), cell) for code, cell in row.apart.items()]
+                # "answered" is the base itself when nothing is kept apart from it: not repeated
+                separate = bool(row.apart) or result.kind in ("number", "date", "text")
                 for name in ("base", "answered", "no_answer", "agree", "mentions"):
                     cell = getattr(row, name)
-                    if cell is not None and not (name == "answered" and result.kind != "number" and not row.apart
-                                                 and result.kind not in ("date", "text")):
+                    if cell is not None and (name != "answered" or separate):
                         figures.append((name, "", labels.item(name), cell))
                 for figure, code, label, cell in figures:
                     yield {**base, "figure": figure, "code": code, "label": label, **_cell_fields(cell)}
