@@ -94,6 +94,8 @@ class Snapshot:
                 values.append(func.coalesce(joined.c.value_text, literal(UNKNOWN)))
         query = select(*values).select_from(source).where(*_filters(scope))
         self.connection.execute(self.table.insert().from_select([c.name for c in self.table.c], query))
+        if self.connection.dialect.name == "postgresql":  # autovacuum never analyses temporary tables
+            self.connection.exec_driver_sql(f"ANALYZE {self.table.name}")
 
     @property
     def keys(self) -> list:
