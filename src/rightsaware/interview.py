@@ -210,7 +210,7 @@ class Interviewer:
             if error is not None or updated is response:
                 return self._turn(engine, response, error)
             try:
-                saved = self.store.save_response(updated, expected_revision=response.revision)
+                saved = self.store.save_response(updated, expected_revision=response.revision, previous=response)
             except ConcurrentUpdate:
                 continue
             self._fire(engine, response, saved)

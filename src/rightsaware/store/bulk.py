@@ -56,7 +56,13 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str
     """Insert ``rows`` (dicts with every column) into ``table`` with one ``executemany``."""
     if not rows:
         return
-    sql, columns, converters = _statement(connection.dialect.name, table)
+    sql, params = insert_statement(connection.dialect.name, table, rows)
+    connection.exec_driver_sql(sql, params)
+
+
+def insert_statement(dialect: str, table: Table, rows: Sequence[Mapping[str, Any]]) -> tuple[str, list[tuple]]:
+    """The driver SQL and the converted parameters inserting ``rows`` into ``table`` (for ``executemany``)."""
+    sql, columns, converters = _statement(dialect, table)
     timed = [(index, convert) for index, convert in enumerate(converters) if convert is not None]
     converted: dict[Any, Any] = {}  # answers of one response mostly share their times
     params = []
@@ -69,4 +75,4 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str
             except KeyError:
                 values[index] = converted[value] = convert(value)
         params.append(tuple(values))
-    connection.exec_driver_sql(sql, params)
+    return sql, params

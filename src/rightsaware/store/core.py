@@ -19,6 +19,7 @@ from ..response import utcnow
 from . import migrate as _migrate
 from . import tables as _tables
 from .engine import describe_url, insert_ignoring_duplicates, make_engine, normalise_url, write_transaction
+from .fast import FastPath
 from .outbox import OutboxMixin
 from .records import ReferralRecord
 from .respondents import RespondentsMixin
@@ -49,6 +50,8 @@ class Store(RespondentsMixin, ResponsesMixin, OutboxMixin):
     def __init__(self, engine: Engine, keyring: Keyring) -> None:
         self.engine = engine
         self.keyring = keyring
+        self.fast = FastPath(engine)
+        self._recorded: set[tuple[str, str, str]] = set()  # instruments this store recorded
 
     @classmethod
     def open(cls, url: str | None, keyring: Keyring, *, migrate: bool = True) -> Store:
@@ -104,8 +107,16 @@ class Store(RespondentsMixin, ResponsesMixin, OutboxMixin):
 
         The same id and version with a different hash is refused with
         :class:`~rightsaware.errors.InstrumentConflict` once responses exist for it; with no
-        responses yet, the new content replaces the old.
+        responses yet, the new content replaces the old. Recording what this store already
+        recorded changes nothing, so it is done once per process (and instrument content).
         """
+        if (instrument_id, version, content_hash) in self._recorded:
+            return
+        self._record_instrument(instrument_id, version, content_hash)
+        self._recorded = {key for key in self._recorded if key[:2] != (instrument_id, version)}
+        self._recorded.add((instrument_id, version, content_hash))
+
+    def _record_instrument(self, instrument_id: str, version: str, content_hash: str) -> None:
         now = utcnow()
         key = and_(_instruments.c.instrument_id == instrument_id, _instruments.c.version == version)
         with write_transaction(self.engine) as connection:
@@ -142,6 +153,13 @@ class Store(RespondentsMixin, ResponsesMixin, OutboxMixin):
                     )
                 )
             connection.execute(update(_instruments).where(key).values(content_hash=content_hash, updated_at=now))
+
+    def event_claimed(self, channel: str, key: str) -> bool:
+        """Whether the event ``(channel, key)`` was claimed (see :meth:`claim_event`)."""
+        fast = self.fast
+        with fast.read() as cursor:
+            cursor.execute(fast.event_sql, (channel, key))
+            return cursor.fetchone() is not None
 
     def instrument_hash(self, instrument_id: str, version: str) -> str | None:
         """The content hash recorded for an instrument id and version, or ``None``."""

@@ -12,14 +12,15 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import attrs
-from sqlalchemy import Connection, and_, delete, func, select, update
+from sqlalchemy import Connection, and_, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import ConcurrentUpdate, NotFound, StoreError
 from ..response import STATUS_ACTIVE, Response, utcnow
 from . import codec, tables
-from .bulk import insert_rows
+from .bulk import insert_rows, insert_statement
 from .engine import write_transaction
+from .fast import FastPath
 
 _responses = tables.responses
 _answers = tables.answers
@@ -32,6 +33,7 @@ class ResponsesMixin:
     """Response methods of :class:`rightsaware.store.Store`."""
 
     engine: Any
+    fast: FastPath
 
     # -- writing -----------------------------------------------------------------------
     def create_response(self, response: Response) -> None:
@@ -67,55 +69,57 @@ class ResponsesMixin:
         insert_rows(connection, _answers, answer_rows)
         insert_rows(connection, _choices, choice_rows)
 
-    def save_response(self, response: Response, *, expected_revision: int) -> Response:
+    def save_response(self, response: Response, *, expected_revision: int, previous: Response | None = None) -> Response:
         """Save ``response`` if the stored one is still at ``expected_revision``.
 
         Returns the response as saved (revision + 1, ``updated_at`` now). Raises
         :class:`~rightsaware.errors.ConcurrentUpdate` when someone else saved first, and
         :class:`~rightsaware.errors.NotFound` when there is no such response.
+
+        ``previous`` is the response as loaded at ``expected_revision``, when the caller
+        has it: its answers are then what is stored, so only the changes are compared
+        and written, without reading the stored answers again.
         """
         saved = attrs.evolve(response, revision=expected_revision + 1, updated_at=utcnow())
         values = codec.response_values(saved)
-        del values["id"], values["started_at"]
-        with write_transaction(self.engine) as connection:
-            result = connection.execute(
-                update(_responses)
-                .where(and_(_responses.c.id == response.id, _responses.c.revision == expected_revision))
-                .values(values)
-            )
-            if result.rowcount != 1:
-                exists = connection.scalar(select(_responses.c.revision).where(_responses.c.id == response.id))
-                if exists is None:
+        fast = self.fast
+        known = previous.answers if (
+            previous is not None and previous.id == response.id and previous.revision == expected_revision) else None
+        with fast.write() as cursor:
+            cursor.execute(fast.update_sql, fast.update_params(values, response.id, expected_revision))
+            if cursor.rowcount != 1:
+                cursor.execute(fast.revision_sql, (response.id,))
+                if cursor.fetchone() is None:
                     raise NotFound("There is no stored response with that id.")
                 raise ConcurrentUpdate(
                     "This response was changed by someone else in the meantime; load it again and retry."
                 )
-            self._write_answer_changes(connection, saved)
+            self._write_answer_changes(cursor, saved, known)
         return saved
 
-    @staticmethod
-    def _write_answer_changes(connection: Connection, response: Response) -> None:
-        stored = {
-            row.question: row
-            for row in connection.execute(select(*_ANSWER_COLUMNS).where(_answers.c.response_id == response.id))
-        }
+    def _write_answer_changes(self, cursor: Any, response: Response, known: dict | None) -> None:
+        fast = self.fast
+        if known is None:
+            cursor.execute(fast.answers_sql, (response.id,))
+            stored = {row[0]: fast.answer_row(row) for row in cursor.fetchall()}
+        else:
+            stored = {q: codec.answer_row(response.id, q, answer) for q, answer in known.items()}
         wanted = {}
         for question, answer in response.answers.items():
             row = codec.answer_row(response.id, question, answer)
             old = stored.get(question)
-            if old is None or any(getattr(old, name) != row[name] for name in _COMPARED):
+            if old is None or any(old[name] != row[name] for name in _COMPARED):
                 wanted[question] = (row, answer)
-        stale = [q for q in stored if q not in response.answers or q in wanted]
+        stale = [(response.id, q) for q in stored if q not in response.answers or q in wanted]
         if stale:
-            connection.execute(
-                delete(_choices).where(and_(_choices.c.response_id == response.id, _choices.c.question.in_(stale)))
-            )
-            connection.execute(
-                delete(_answers).where(and_(_answers.c.response_id == response.id, _answers.c.question.in_(stale)))
-            )
+            cursor.executemany(fast.delete_choices_sql, stale)
+            cursor.executemany(fast.delete_answers_sql, stale)
         if wanted:
-            insert_rows(connection, _answers, [row for row, _ in wanted.values()])
-            insert_rows(connection, _choices, [c for row, answer in wanted.values() for c in codec.choice_rows(row, answer.value)])
+            dialect = "sqlite" if fast.sqlite else "postgresql"
+            cursor.executemany(*insert_statement(dialect, _answers, [row for row, _ in wanted.values()]))
+            choices = [c for row, answer in wanted.values() for c in codec.choice_rows(row, answer.value)]
+            if choices:
+                cursor.executemany(*insert_statement(dialect, _choices, choices))
 
     def delete_response(self, response_id: str) -> bool:
         """Delete a response with its answers and referrals; whether it existed."""
@@ -127,9 +131,25 @@ class ResponsesMixin:
 
     # -- reading -----------------------------------------------------------------------
     def load_response(self, response_id: str) -> Response | None:
-        """The stored response with its answers, or ``None``."""
-        with self.engine.connect() as connection:
-            return self._load(connection, response_id)
+        """The stored response with its answers (one query), or ``None``."""
+        fast = self.fast
+        with fast.read() as cursor:
+            cursor.execute(fast.load_sql, (response_id,))
+            rows = cursor.fetchall()
+        if not rows:
+            return None
+        width = len(rows[0]) - 9
+        answers = (codec.answer_from_row(fast.answer_row(row[width:])) for row in rows if row[width] is not None)
+        return codec.response_from_row(fast.response_row(rows[0][:width]), answers)
+
+    def response_revision(self, response_id: str) -> int | None:
+        """The stored revision of a response (``None`` if there is none): one small query, to
+        tell whether a response kept in memory is still current."""
+        fast = self.fast
+        with fast.read() as cursor:
+            cursor.execute(fast.revision_sql, (response_id,))
+            row = cursor.fetchone()
+        return None if row is None else row[0]
 
     @staticmethod
     def _load(connection: Connection, response_id: str) -> Response | None:
