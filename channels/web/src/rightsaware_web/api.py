@@ -208,6 +208,8 @@ class Api:
             instrument = self._instrument(body.get("instrument_id"))
             offered = self.site.available(instrument)
             default = self.site.runtime.settings.default_language
+            if "language" in body and body["language"] is None:  # leave it out for the default
+                raise BadRequest(400, "Bad Request", f"'language' must be one of: {', '.join(offered)}.")
             language = self._language(body.get("language"), offered, "language") or (
                 default if default in offered else offered[0])
             idempotency = request.headers.get("idempotency-key")

@@ -15,8 +15,6 @@ import time
 from collections import OrderedDict
 from typing import Any
 
-from sqlalchemy import bindparam, select
-
 
 class ResponseCache:
     """Up to ``size`` responses, the least recently used dropped first."""
@@ -27,8 +25,6 @@ class ResponseCache:
         self._lock = threading.Lock()
         self._kept: OrderedDict[str, Any] = OrderedDict()
         self._checked = threading.local()
-        table = store.tables.responses
-        self._revision = select(table.c.revision).where(table.c.id == bindparam("response_id"))
 
     def load(self, response_id: str) -> Any | None:
         """The stored response (``None`` if there is none), from memory when still current."""
@@ -53,8 +49,7 @@ class ResponseCache:
         with self._lock:
             kept = self._kept.get(response_id)
         if kept is not None:
-            with self.store.engine.connect() as connection:
-                revision = connection.execute(self._revision, {"response_id": response_id}).scalar()
+            revision = self.store.response_revision(response_id)
             if revision == kept.revision:
                 with self._lock:
                     if response_id in self._kept:

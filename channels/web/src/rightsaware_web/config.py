@@ -54,6 +54,8 @@ class WebConfig:
     ``'self'`` only by default. ``secure_cookies``: ``None`` marks cookies ``Secure`` when
     the request came over HTTPS; ``True`` always (behind a TLS proxy). ``rate_per_minute``
     and ``rate_burst``: form and API submissions allowed per client IP address.
+    ``workers``: threads running the pages' blocking work; ``0`` runs it in the event loop
+    itself; ``None`` (the default) chooses: ``0`` with SQLite, ``4`` with PostgreSQL.
     """
 
     api_key_digests: tuple[str, ...] = field(default=(), converter=tuple, repr=False)
@@ -66,7 +68,7 @@ class WebConfig:
     session_hours: int = 24
     resume_days: int = 30
     invitation_days: int = 28
-    workers: int = 4
+    workers: int | None = None
 
     @classmethod
     def with_api_keys(cls, keys: Iterable[str], **values: object) -> WebConfig:
@@ -96,7 +98,10 @@ class WebConfig:
         for name in ("rate_per_minute", "rate_burst", "max_form_bytes", "max_api_bytes", "session_hours",
                      "resume_days", "invitation_days", "workers"):
             raw = environ.get(ENV_PREFIX + name.upper(), "").strip()
-            if not raw:
+            if not raw or (name == "workers" and raw.lower() == "auto"):
+                continue
+            if name == "workers" and raw == "0":
+                values[name] = 0
                 continue
             if not raw.isdigit() or int(raw) < 1:
                 raise ConfigError(_("{variable} must be a whole number above 0, not '{value}'.",

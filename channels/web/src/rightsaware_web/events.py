@@ -41,10 +41,7 @@ def _keys_with_prefix(store: Any, prefix: str) -> list[str]:
 
 
 def exists(store: Any, key: str) -> bool:
-    table = store.tables.processed_events
-    query = select(table.c.key).where(and_(table.c.channel == CHANNEL, table.c.key == key))
-    with store.engine.connect() as connection:
-        return connection.scalar(query) is not None
+    return store.event_claimed(CHANNEL, key)
 
 
 # -- starting once ----------------------------------------------------------------------

@@ -38,6 +38,7 @@ from .tokens import Tokens
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 CHANNEL = "web"
+DEFAULT_WORKERS = 4
 
 
 @functools.lru_cache(maxsize=16)
@@ -64,15 +65,31 @@ class Site:
         self._messages: dict[tuple[str, str], Any] = {}
         self._texts: dict[tuple[str, str], Any] = {}
         # Blocking work (store, engine, templates) runs in a few threads: many threads at once
-        # would only wait for each other (the GIL, SQLite's single writer).
-        self.limiter = anyio.CapacityLimiter(config.workers)
+        # would only wait for each other (the GIL, SQLite's single writer). See run().
+        self._inline: bool | None = None if config.workers is None else config.workers == 0
+        self.limiter = anyio.CapacityLimiter(config.workers or DEFAULT_WORKERS)
         self.once = Once()
         self._responses: ResponseCache | None = None
         css = (STATIC_DIR / "web.css").read_bytes()
         self.css_version = hashlib.sha256(css).hexdigest()[:12]
 
+    @property
+    def inline(self) -> bool:
+        """Whether blocking work runs in the event loop itself (by default with SQLite).
+
+        A page's work on a local SQLite file takes well under a millisecond and SQLite
+        writes one at a time anyway; handing it to a thread and back costs more than the
+        work (the threads and the event loop take turns holding the GIL). With PostgreSQL,
+        whose queries wait on the network, threads let other requests go on meanwhile.
+        """
+        if self._inline is None:
+            self._inline = self.runtime.store.engine.dialect.name == "sqlite"
+        return self._inline
+
     async def run(self, function: Any, *args: Any) -> Any:
-        """Run blocking ``function(*args)`` in one of the web channel's worker threads."""
+        """Run blocking ``function(*args)``: in the event loop or in a worker thread (see :attr:`inline`)."""
+        if self.inline:
+            return function(*args)
         return await anyio.to_thread.run_sync(functools.partial(function, *args), limiter=self.limiter)
 
     @property
