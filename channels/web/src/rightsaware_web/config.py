@@ -68,6 +68,7 @@ class WebConfig:
     session_hours: int = 24
     resume_days: int = 30
     invitation_days: int = 28
+    withdraw_days: int = 365
     workers: int | None = None
 
     @classmethod
@@ -96,7 +97,7 @@ class WebConfig:
                                     variable=ENV_PREFIX + "SECURE_COOKIES", value=secure[:20]))
             values["secure_cookies"] = None if secure == "auto" else secure in ("1", "true", "yes")
         for name in ("rate_per_minute", "rate_burst", "max_form_bytes", "max_api_bytes", "session_hours",
-                     "resume_days", "invitation_days", "workers"):
+                     "resume_days", "invitation_days", "withdraw_days", "workers"):
             raw = environ.get(ENV_PREFIX + name.upper(), "").strip()
             if not raw or (name == "workers" and raw.lower() == "auto"):
                 continue

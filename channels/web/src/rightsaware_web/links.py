@@ -30,7 +30,8 @@ from .landing import landing_page
 from .problems import problem_page
 from .session import Session
 from .site import Site, is_embed
-from .tokens import KIND_RESUME, LinkError, Tokens
+from .tokens import KIND_RESUME, KIND_WITHDRAW, LinkError, Tokens
+from .withdraw import withdrawal_page
 
 
 def make_personal_link(runtime: Any, instrument_id: str, respondent_id: str, *, days: int | None = None,
@@ -88,6 +89,8 @@ class Links:
         except LinkError as exc:
             return problem_page(site, request, "link_expired" if exc.expired else "link_invalid", embed=embed)
         session = Session.load(request, site.tokens, site.config)
+        if link.kind == KIND_WITHDRAW:
+            return withdrawal_page(site, request, link.response_id, session, form, embed=embed)
         if link.kind == KIND_RESUME:
             return self._resume(request, link.response_id, session, embed)
         try:

@@ -359,10 +359,14 @@ class Pages:
         language = self._language(request, instrument, response)
         text = site.text(instrument, language)
         messages = site.messages(language)
+        token, expires = site.withdrawal_token(response.id)
+        until = dt.datetime.fromtimestamp(expires, dt.timezone.utc).date()
         return self._render(
             request, "done.html", instrument, language, session,
             page_title=messages._("Your answers have been sent"),
             reference=response.id[:8].upper(),
+            withdraw_link=site.absolute(request, site.url(request, "/r/" + token, embed="1" if embed else None)),
+            withdraw_until=messages.format_date(until, "long"),
             notes=[note_view(n, text, language) for n in flowpages.closing_notes(engine, response)],
             referrals=referral_views(site.runtime, response, language),
         )

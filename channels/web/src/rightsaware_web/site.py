@@ -271,6 +271,10 @@ class Site:
         expires = int(time.time()) + self.config.resume_days * 86400
         return self.tokens.resume(response_id, expires), expires
 
+    def withdrawal_token(self, response_id: str) -> tuple[str, int]:
+        expires = int(time.time()) + self.config.withdraw_days * 86400
+        return self.tokens.withdrawal(response_id, expires), expires
+
     @staticmethod
     def nonce() -> str:
         return secrets.token_urlsafe(16)

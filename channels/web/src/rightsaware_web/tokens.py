@@ -6,12 +6,13 @@ so a session cookie can never be replayed as a link or the other way round.
 
 Links are kept short because they travel in text messages (every character counts when
 a Welsh letter such as ŵ makes a message UCS-2): a compact binary payload, base64url,
-a dot and an HMAC signature. Two kinds:
+a dot and an HMAC signature. Three kinds:
 
 * **invitation** (``/r/<token>``, personal link): instrument id and respondent id;
-* **resume** (``/r/<token>``, save and come back later): the response id.
+* **resume** (``/r/<token>``, save and come back later): the response id;
+* **withdraw** (``/r/<token>``, shown on the confirmation page): the response id.
 
-Both carry their expiry time, so an expired link is told apart from a forged one.
+All carry their expiry time, so an expired link is told apart from a forged one.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 KIND_INVITATION = "i"
 KIND_RESUME = "r"
+KIND_WITHDRAW = "w"
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -39,6 +41,9 @@ def derive_key(secret: str, purpose: bytes = b"rightsaware-web v1") -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"rightsaware web channel", info=purpose).derive(
         secret.encode("utf-8")
     )
+
+
+VERIFIED_LIMIT = 10_000  # session cookies remembered as verified (then forgotten all at once)
 
 
 class LinkError(Exception):
@@ -53,7 +58,7 @@ class LinkError(Exception):
 class Link:
     """What a verified link names."""
 
-    kind: str  # KIND_INVITATION or KIND_RESUME
+    kind: str  # KIND_INVITATION, KIND_RESUME or KIND_WITHDRAW
     expires: int  # Unix time
     instrument_id: str | None = None
     respondent_id: str | None = None
@@ -89,6 +94,8 @@ class Tokens:
     def __init__(self, secret: str) -> None:
         key = derive_key(secret)
         self._session = itsdangerous.URLSafeTimedSerializer(key, salt="rightsaware-web/session")
+        # Cookies already verified: a browser sends the same cookie with page after page.
+        self._verified: dict[str, tuple[dict[str, Any], float]] = {}
         self._links = itsdangerous.Signer(key, salt="rightsaware-web/link")
 
     # -- session cookie --------------------------------------------------------------------
@@ -101,12 +108,25 @@ class Tokens:
         return None if loaded is None else loaded[0]
 
     def load_session_with_time(self, value: str, max_age: int) -> tuple[dict[str, Any], float] | None:
-        """The session's data and when it was signed (Unix time), or ``None``."""
+        """The session's data and when it was signed (Unix time), or ``None``.
+
+        A cookie whose signature was verified before is not verified again (the same
+        text always has the same signature); its age is still checked every time.
+        """
+        known = self._verified.get(value)
+        if known is not None:
+            age = time.time() - known[1]
+            return (dict(known[0]), known[1]) if 0 <= age <= max_age else None
         try:
             data, signed = self._session.loads(value, max_age=max_age, return_timestamp=True)
         except (itsdangerous.BadData, json.JSONDecodeError, UnicodeDecodeError):
             return None
-        return (data, signed.timestamp()) if isinstance(data, dict) else None
+        if not isinstance(data, dict):
+            return None
+        if len(self._verified) >= VERIFIED_LIMIT:
+            self._verified.clear()
+        self._verified[value] = (data, signed.timestamp())
+        return dict(data), signed.timestamp()
 
     # -- links -----------------------------------------------------------------------------
     def _sign(self, kind: str, expires: int, *fields: str) -> str:
@@ -122,6 +142,10 @@ class Tokens:
         """A token that lets whoever holds it carry on with a response."""
         return self._sign(KIND_RESUME, expires, response_id)
 
+    def withdrawal(self, response_id: str, expires: int) -> str:
+        """A token that lets whoever holds it withdraw a response (the respondent keeps it)."""
+        return self._sign(KIND_WITHDRAW, expires, response_id)
+
     def read_link(self, token: str, now: float | None = None) -> Link:
         """Verify a link token; raise :class:`LinkError` when it is forged or expired."""
         try:
@@ -134,7 +158,7 @@ class Tokens:
             raise LinkError(expired=False) from None
         if kind == KIND_INVITATION and len(fields) == 2:
             link = Link(kind, expires, instrument_id=fields[0], respondent_id=fields[1])
-        elif kind == KIND_RESUME and len(fields) == 1:
+        elif kind in (KIND_RESUME, KIND_WITHDRAW) and len(fields) == 1:
             link = Link(kind, expires, response_id=fields[0])
         else:
             raise LinkError(expired=False)
