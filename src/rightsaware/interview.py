@@ -4,6 +4,12 @@
 reply, saves it with optimistic concurrency (retrying when another process saved first)
 and fires ``answer_recorded``, ``response_completed`` and ``response_abandoned``.
 Free-typed replies (SMS, terminal) may also be commands: switch language, back, skip, help.
+
+By default a response is completed as soon as nothing is left to ask. A channel that
+lets the respondent check their answers before sending them (the web) creates its
+interviewer with ``defer_completion=True``: the response then stays active with every
+question answered (the turn has no next question) until the channel calls
+:meth:`Interviewer.complete`, which completes it and fires ``response_completed``.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from attrs import frozen
 from .errors import ConcurrentUpdate, NotFound
 from .flow import MSG_REQUIRED, AnswerError, Engine
 from .instrument import Instrument, Question
-from .response import STATUS_ABANDONED, STATUS_ACTIVE, Response, utcnow
+from .response import STATUS_ABANDONED, STATUS_ACTIVE, STATUS_COMPLETED, Response, utcnow
 
 MAX_RETRIES = 20
 
@@ -39,8 +45,9 @@ class Turn:
 class Interviewer:
     """Start, answer, go back, switch language and finish responses, stored and with hooks."""
 
-    def __init__(self, runtime: Any) -> None:
+    def __init__(self, runtime: Any, *, defer_completion: bool = False) -> None:
         self.runtime = runtime
+        self.defer_completion = defer_completion
 
     @property
     def store(self):  # noqa: ANN201
@@ -179,9 +186,27 @@ class Interviewer:
             if response.status != STATUS_ACTIVE:
                 return response, None, None
             now = utcnow()
-            return attrs.evolve(response, status="completed", completed_at=now, updated_at=now), None, None
+            return attrs.evolve(response, status=STATUS_COMPLETED, completed_at=now, updated_at=now), None, None
 
-        return self._apply(response_id, change)
+        return self._apply(response_id, change, completing=True)
+
+    def complete(self, response_id: str) -> Turn:
+        """Complete a response whose every relevant question is answered ("Send my answers").
+
+        With ``defer_completion`` this is the only way a response is completed. A response
+        with questions still to answer is returned unchanged (its turn names the next one);
+        a completed one too, so sending twice completes it (and fires the hook) once.
+        """
+
+        def change(engine: Engine, response: Response):  # noqa: ANN202
+            if response.status != STATUS_ACTIVE or engine.next_question(response) is not None:
+                return response, None, None
+            notes = response.seen_notes + tuple(n.name for n in engine.pending_notes(response))
+            now = utcnow()
+            return attrs.evolve(response, status=STATUS_COMPLETED, completed_at=now, updated_at=now,
+                                seen_notes=notes), None, None
+
+        return self._apply(response_id, change, completing=True)
 
     def abandon(self, response_id: str, reason: str) -> Response:
         """End a response without completing it (expired, opted out, withdrawn)."""
@@ -202,11 +227,14 @@ class Interviewer:
 
     # --- the shared path -----------------------------------------------------------------
 
-    def _apply(self, response_id: str, change) -> Turn:  # noqa: ANN001
+    def _apply(self, response_id: str, change, *, completing: bool = False) -> Turn:  # noqa: ANN001
         for _attempt in range(MAX_RETRIES):
             response = self.load(response_id)
             engine = self.engine(response.instrument_id)
             updated, error, _question = change(engine, response)
+            if (self.defer_completion and not completing and updated.status == STATUS_COMPLETED
+                    and response.status != STATUS_COMPLETED):
+                updated = attrs.evolve(updated, status=STATUS_ACTIVE, completed_at=None)  # until complete()
             if error is not None or updated is response:
                 return self._turn(engine, response, error)
             try:

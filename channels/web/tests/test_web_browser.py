@@ -339,7 +339,7 @@ def test_embedded_in_another_site(context, server):
 @pytest.mark.parametrize("language", ["en", "cy", "gd"])
 def test_every_page_type_is_accessible(context, server, language):
     """axe-core on every kind of page in this language: start, each kind of question, an error,
-    save, check your answers, confirmation, and a form whose session has ended."""
+    save, check your answers, confirmation, withdrawing, and a form whose session has ended."""
     buttons = {"en": "Continue", "cy": "Parhau", "gd": "Lean air adhart"}
     page = context.new_page()
     page.goto(f"{server['url']}/s/local-voice?lang={language}")
@@ -377,6 +377,12 @@ def test_every_page_type_is_accessible(context, server, language):
     check(page, "check your answers", language)
     page.locator("form button").click()
     check(page, "confirmation", language)
+    withdraw_link = page.locator("a[href*='/r/']").get_attribute("href")
+    page.goto(withdraw_link)
+    check(page, "withdraw", language)
+    page.locator("form button.button--warning").click()
+    page.wait_for_load_state()
+    check(page, "withdrawn", language)
     page.goto(f"{server['url']}/s/local-voice")
     page.locator(f"section[lang={language}] button").click()
     context.clear_cookies()

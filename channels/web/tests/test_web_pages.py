@@ -128,9 +128,10 @@ def test_check_answers_change_and_submit(respondent, web_runtime):
     assert page.url.path == "/s/local-voice/check"
     assert "Teithio" not in page.text
     response = web_runtime.store.load_response(respondent.response_id)
-    assert "barriers" not in response.answers and response.status == "completed"
+    assert "barriers" not in response.answers and response.status == "active"  # completed when sent
     page = respondent.client.post("/s/local-voice/check", data={"csrf_token": respondent.csrf})
     assert page.url.path == "/s/local-voice/done"
+    assert web_runtime.store.load_response(respondent.response_id).status == "completed"
     assert "Mae eich atebion wedi cael eu hanfon" in page.text
     assert respondent.response_id[:8].upper() in page.text
     assert "Mae eich atebion yn helpu grwpiau lleol" in page.text  # the closing note

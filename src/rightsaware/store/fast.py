@@ -54,6 +54,8 @@ class FastPath:
         self.update_sql = "UPDATE responses SET {sets} WHERE id = {m} AND revision = {m}".format(
             sets=", ".join(f'"{c}" = {mark}' for c in _UPDATED), m=mark)
         self.event_sql = f'SELECT 1 FROM processed_events WHERE channel = {mark} AND "key" = {mark}'
+        self.claim_sql = (f'INSERT INTO processed_events (channel, "key", kind, processed_at) '
+                          f"VALUES ({mark}, {mark}, {mark}, {mark}) ON CONFLICT DO NOTHING")
         self.delete_choices_sql = f"DELETE FROM answer_choices WHERE response_id = {mark} AND question = {mark}"
         self.delete_answers_sql = f"DELETE FROM answers WHERE response_id = {mark} AND question = {mark}"
 
@@ -118,6 +120,10 @@ class FastPath:
         values = dict(zip(ANSWER_COLUMNS, row))
         values["answered_at"] = self.read_time(values["answered_at"])
         return values
+
+    def time(self, value: dt.datetime) -> Any:
+        """A timezone-aware time as the database keeps it."""
+        return self._to_time(value)
 
     def update_params(self, values: dict[str, Any], response_id: str, expected_revision: int) -> tuple:
         params = [values[c] for c in _UPDATED]

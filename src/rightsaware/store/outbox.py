@@ -39,14 +39,15 @@ class OutboxMixin:
 
     engine: Any
     keyring: Keyring
+    fast: Any
 
     # -- inbound events ----------------------------------------------------------------
     def claim_event(self, channel: str, key: str, *, kind: str = "reply") -> bool:
         """True the first time ``(channel, key)`` is claimed, False for a duplicate."""
-        with write_transaction(self.engine) as connection:
-            return 1 == insert_ignoring_duplicates(
-                connection, _events, {"channel": channel, "key": key, "kind": kind, "processed_at": utcnow()}
-            )
+        fast = self.fast
+        with fast.write() as cursor:
+            cursor.execute(fast.claim_sql, (channel, key, kind, fast.time(utcnow())))
+            return cursor.rowcount == 1
 
     def release_event(self, channel: str, key: str) -> None:
         """Forget a claim, so that a redelivery of an event that failed is processed again."""

@@ -7,7 +7,8 @@ any number of processes). The web channel uses it for:
   response, not two, and gets the response the first one made
   (``started:<key>:<response id>``), in any process and however late the retry;
 * ``submitted:<response id>`` — the respondent pressed "Send my answers" on "Check your
-  answers" (the confirmation; the engine had already completed the response).
+  answers", which completed the response (the pages' interviewer defers completion until
+  then); a response completed elsewhere (the JSON API, another channel) has no such key.
 
 (The pages catch a double click on a form in memory: see :mod:`rightsaware_web.once`.)
 """

@@ -20,6 +20,14 @@ from .site import Site, is_embed
 
 
 def _blocks(site: Site, instrument: Any, *, continuing: bool) -> list[dict[str, Any]]:
+    key = ("landing", instrument.id, instrument.content_hash, continuing)
+    found = site.memo.get(key)
+    if found is None:
+        found = site.memo[key] = _make_blocks(site, instrument, continuing=continuing)
+    return found
+
+
+def _make_blocks(site: Site, instrument: Any, *, continuing: bool) -> list[dict[str, Any]]:
     questions = sum(1 for q in instrument.questions if q.answerable)
     blocks = []
     for code in site.available(instrument):

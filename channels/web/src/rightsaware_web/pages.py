@@ -247,7 +247,7 @@ class Pages:
                                       question, saving, change)
         try:
             self._announce(response, question, raw, key)
-            turn = site.interviewer.answer(response.id, question.name, raw, locale=response.language,
+            turn = site.pages_interviewer.answer(response.id, question.name, raw, locale=response.language,
                                            channel=CHANNEL)
         except BaseException:
             site.once.fail(key, entry)
@@ -324,7 +324,8 @@ class Pages:
         if not flowpages.is_finished(engine, response):
             return site.redirect(flowpages.next_page(site, request, engine, response, embed=embed),
                                  session, request, embed)
-        if form is not None:
+        if form is not None:  # "Send my answers": complete (referrals and other plugins run now), once
+            site.responses.keep(site.pages_interviewer.complete(response.id).response)
             events.mark_submitted(store, response.id)
             return site.redirect(site.survey_url(request, instrument.id, "done", embed=embed), session, request, embed)
         language = self._language(request, instrument, response)

@@ -54,7 +54,9 @@ class Site:
         self.runtime = runtime
         self.config = config
         self.tokens = Tokens(ensure_secret_key(runtime.settings))
-        self.interviewer = CachingInterviewer(runtime, self)
+        self.interviewer = CachingInterviewer(runtime, self)  # the JSON API: complete when all is answered
+        # The pages: complete only at "Send my answers", after "Check your answers".
+        self.pages_interviewer = CachingInterviewer(runtime, self, defer_completion=True)
         translator = runtime.translator
         if not translator.has_domain(DOMAIN):
             translator.add_domain(DOMAIN, LOCALES_DIR)
@@ -64,6 +66,7 @@ class Site:
         self._available: dict[str | None, tuple[str, ...]] = {}
         self._messages: dict[tuple[str, str], Any] = {}
         self._texts: dict[tuple[str, str], Any] = {}
+        self.memo: dict[tuple, Any] = {}  # parts of pages that depend only on the instrument and language
         # Blocking work (store, engine, templates) runs in a few threads: many threads at once
         # would only wait for each other (the GIL, SQLite's single writer). See run().
         self._inline: bool | None = None if config.workers is None else config.workers == 0
@@ -287,8 +290,8 @@ class CachingInterviewer(Interviewer):
     still checks the revision (optimistic concurrency), so nothing can be lost.
     """
 
-    def __init__(self, runtime: Any, site: Site) -> None:
-        super().__init__(runtime)
+    def __init__(self, runtime: Any, site: Site, *, defer_completion: bool = False) -> None:
+        super().__init__(runtime, defer_completion=defer_completion)
         self._site = site
 
     def load(self, response_id: str) -> Any:
