@@ -39,6 +39,7 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 CHANNEL = "web"
 DEFAULT_WORKERS = 4
+MEMO_LIMIT = 10_000  # entries of Site.memo, forgotten all at once beyond this
 
 
 @functools.lru_cache(maxsize=16)
@@ -66,6 +67,7 @@ class Site:
         self._available: dict[str | None, tuple[str, ...]] = {}
         self._messages: dict[tuple[str, str], Any] = {}
         self._texts: dict[tuple[str, str], Any] = {}
+        self._templates: dict[tuple[str, str], jinja2.Template] = {}
         self.memo: dict[tuple, Any] = {}  # parts of pages that depend only on the instrument and language
         # Blocking work (store, engine, templates) runs in a few threads: many threads at once
         # would only wait for each other (the GIL, SQLite's single writer). See run().
@@ -203,7 +205,10 @@ class Site:
         """Render a page with the shared chrome (language switcher, stylesheet, headers)."""
         languages = switcher_languages or self.available()
         context.setdefault("service_name", self.messages(language)._("Have your say"))
-        html = self.environment(language).get_template(template).render(
+        found = self._templates.get((language, template))
+        if found is None:
+            found = self._templates[(language, template)] = self.environment(language).get_template(template)
+        html = found.render(
             lang=language,
             embed=embed,
             css_url=self.url(request, "/web-static/web.css", v=self.css_version),
@@ -228,6 +233,15 @@ class Site:
 
     def switcher(self, request: Request, current: str, languages: tuple[str, ...]) -> list[dict[str, Any]]:
         """Links to this same page in every other language (progress and answers are kept)."""
+        key = ("switcher", request.url.path, request.scope.get("query_string", b""), current, languages)
+        found = self.memo.get(key)
+        if found is None:
+            if len(self.memo) > MEMO_LIMIT:
+                self.memo.clear()
+            found = self.memo[key] = self._switcher(request, current, languages)
+        return found
+
+    def _switcher(self, request: Request, current: str, languages: tuple[str, ...]) -> list[dict[str, Any]]:
         items = []
         for code in languages:
             params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"] + [("lang", code)]
