@@ -11,7 +11,7 @@ import re
 from types import ModuleType
 
 from sqlalchemy import Engine, and_, func, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 
 from ..crypto import Keyring
 from ..errors import InstrumentConflict, StoreError
@@ -26,7 +26,6 @@ from .respondents import RespondentsMixin
 from .responses import ResponsesMixin
 
 _instruments = _tables.instruments
-_referrals = _tables.referrals
 
 
 def suggest_next_version(version: str) -> str:
@@ -182,27 +181,19 @@ class Store(RespondentsMixin, ResponsesMixin, OutboxMixin):
         share_contact: bool,
     ) -> None:
         """Record a referral; adding the same response and organisation again changes nothing."""
-        row = {
-            "response_id": response_id,
-            "organisation_id": organisation_id,
-            "topic": topic,
-            "channel": channel,
-            "language": language,
-            "share_contact": share_contact,
-            "created_at": utcnow(),
-        }
+        fast = self.fast
+        row = (response_id, organisation_id, topic, channel, language, share_contact, fast.time(utcnow()))
         try:
-            with write_transaction(self.engine) as connection:
-                insert_ignoring_duplicates(connection, _referrals, row)
-        except IntegrityError:
+            with fast.write() as cursor:
+                cursor.execute(fast.referral_sql, row)
+        except self.engine.dialect.loaded_dbapi.IntegrityError:
             raise StoreError("A referral needs a stored response; there is none with that id.") from None
 
     def referrals_for(self, response_id: str) -> list[ReferralRecord]:
         """The referrals made from a response, in the order they were made."""
-        with self.engine.connect() as connection:
-            rows = connection.execute(
-                select(_referrals)
-                .where(_referrals.c.response_id == response_id)
-                .order_by(_referrals.c.created_at, _referrals.c.organisation_id)
-            ).mappings()
-            return [ReferralRecord(**row) for row in rows]
+        fast = self.fast
+        with fast.read() as cursor:
+            cursor.execute(fast.referrals_sql, (response_id,))
+            rows = cursor.fetchall()
+        return [ReferralRecord(response_id=r[0], organisation_id=r[1], topic=r[2], channel=r[3], language=r[4],
+                               share_contact=bool(r[5]), created_at=fast.read_time(r[6])) for r in rows]

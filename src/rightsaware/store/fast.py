@@ -54,6 +54,12 @@ class FastPath:
         self.update_sql = "UPDATE responses SET {sets} WHERE id = {m} AND revision = {m}".format(
             sets=", ".join(f'"{c}" = {mark}' for c in _UPDATED), m=mark)
         self.event_sql = f'SELECT 1 FROM processed_events WHERE channel = {mark} AND "key" = {mark}'
+        self.referral_sql = (f"INSERT INTO referrals (response_id, organisation_id, topic, channel, language, "
+                             f"share_contact, created_at) VALUES ({mark}, {mark}, {mark}, {mark}, {mark}, {mark}, "
+                             f"{mark}) ON CONFLICT DO NOTHING")
+        self.referrals_sql = (f"SELECT response_id, organisation_id, topic, channel, language, share_contact, "
+                              f"created_at FROM referrals WHERE response_id = {mark} "
+                              f"ORDER BY created_at, organisation_id")
         self.claim_sql = (f'INSERT INTO processed_events (channel, "key", kind, processed_at) '
                           f"VALUES ({mark}, {mark}, {mark}, {mark}) ON CONFLICT DO NOTHING")
         self.delete_choices_sql = f"DELETE FROM answer_choices WHERE response_id = {mark} AND question = {mark}"

@@ -38,8 +38,18 @@ class ResponsesMixin:
     # -- writing -----------------------------------------------------------------------
     def create_response(self, response: Response) -> None:
         """Store a new response (with any answers it already has)."""
-        with write_transaction(self.engine) as connection:
-            self._insert_responses(connection, [response])
+        fast = self.fast
+        dialect = "sqlite" if fast.sqlite else "postgresql"
+        answers, choices = codec.answer_rows(response)
+        try:
+            with fast.write() as cursor:
+                cursor.executemany(*insert_statement(dialect, _responses, [codec.response_values(response)]))
+                if answers:
+                    cursor.executemany(*insert_statement(dialect, _answers, answers))
+                if choices:
+                    cursor.executemany(*insert_statement(dialect, _choices, choices))
+        except self.engine.dialect.loaded_dbapi.IntegrityError:
+            raise StoreError("A response with the same id is already stored, or its respondent is unknown.") from None
 
     def save_completed_batch(self, responses: Sequence[Response]) -> int:
         """Insert many new responses (e.g. simulated or a paper batch) in one transaction.
