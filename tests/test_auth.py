@@ -11,7 +11,16 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from rightsaware import audit
-from rightsaware.auth import MAX_FAILED_LOGINS, AuthError, Users, normalise_username
+from rightsaware.auth import (
+    MAX_FAILED_LOGINS,
+    THROTTLE_FAILURES,
+    THROTTLE_WINDOW,
+    AuthError,
+    LoginThrottle,
+    Users,
+    normalise_username,
+    wait_minutes,
+)
 from rightsaware.cli import Context, build_cli
 from rightsaware.errors import NotFound
 from rightsaware.store import tables
@@ -205,3 +214,82 @@ def test_cli_users(rightsaware_runtime) -> None:
     assert actions == [audit.USER_REMOVE, audit.USER_PASSWORD, audit.USER_SET_ROLE, audit.USER_ADD, audit.USER_ADD]
     welsh = CliRunner().invoke(group, ["users", "list"], obj=Context(runtime, "cy"))
     assert "siân  admin  heb fewngofnodi erioed" in welsh.output
+
+
+def test_throttle_counts_failures_per_address_and_per_user_name(rightsaware_runtime) -> None:
+    store = rightsaware_runtime.store
+    throttle = LoginThrottle(store, b"k" * 32)
+    start = now()
+    here = throttle.tags("203.0.113.7", "Siân")
+    assert here == throttle.tags("203.0.113.7", " SIÂN ")  # the same account however it is typed
+    for minute in range(THROTTLE_FAILURES):
+        at = start + dt.timedelta(minutes=minute)
+        assert throttle.begin(here, now=at) is None
+        throttle.end(here, failed=True, now=at)
+    later = start + dt.timedelta(minutes=THROTTLE_FAILURES)
+    wait = throttle.retry_after(here, now=later)
+    assert wait == THROTTLE_WINDOW - dt.timedelta(minutes=THROTTLE_FAILURES)  # until the first failure ages out
+    assert throttle.begin(here, now=later) == wait
+    # another user name from the same address, and the same user name from elsewhere: both refused
+    assert throttle.retry_after(throttle.tags("203.0.113.7", "morag"), now=later) == wait
+    assert throttle.retry_after(throttle.tags("198.51.100.2", "siân"), now=later) == wait
+    # someone else entirely is not affected
+    assert throttle.retry_after(throttle.tags("198.51.100.2", "morag"), now=later) is None
+    # after the oldest failure has left the window, one more try is allowed, not five
+    reopened = start + THROTTLE_WINDOW + dt.timedelta(seconds=1)
+    assert throttle.retry_after(here, now=reopened) is None
+    assert throttle.retry_after(here, now=reopened + dt.timedelta(minutes=1)) is None
+    throttle.end(here, failed=True, now=reopened)
+    assert throttle.retry_after(here, now=reopened) is not None
+
+
+def test_throttle_survives_a_new_process_and_ignores_successes(rightsaware_runtime) -> None:
+    store = rightsaware_runtime.store
+    first = LoginThrottle(store, b"k" * 32)
+    tags = first.tags("2001:db8::1", "iolo")
+    start = now()
+    for _ in range(THROTTLE_FAILURES - 1):
+        first.begin(tags, now=start)
+        first.end(tags, failed=True, now=start)
+    first.begin(tags, now=start)
+    first.end(tags, failed=False, now=start)  # a success is not a failure
+    assert first.retry_after(tags, now=start) is None
+    restarted = LoginThrottle(store, b"k" * 32)  # a new process with the same secret
+    restarted.begin(tags, now=start)
+    restarted.end(tags, failed=True, now=start)
+    assert restarted.retry_after(tags, now=start) is not None
+    other_key = LoginThrottle(store, b"x" * 32)  # after a key rotation the old hashes no longer match
+    assert other_key.retry_after(other_key.tags("2001:db8::1", "iolo"), now=start) is None
+
+
+def test_attempts_being_checked_count_so_parallel_posts_cannot_slip_through(rightsaware_runtime) -> None:
+    throttle = LoginThrottle(rightsaware_runtime.store, b"k" * 32)
+    tags = throttle.tags("192.0.2.9", "siân")
+    start = now()
+    begun = [throttle.begin(tags, now=start) for _ in range(THROTTLE_FAILURES + 3)]
+    assert begun[:THROTTLE_FAILURES] == [None] * THROTTLE_FAILURES
+    assert all(wait is not None for wait in begun[THROTTLE_FAILURES:])
+    for _ in range(THROTTLE_FAILURES):
+        throttle.end(tags, failed=False, now=start)
+    assert throttle.retry_after(tags, now=start) is None  # all of them succeeded: nothing counts
+
+
+def test_the_audit_log_holds_hashes_not_addresses_names_or_passwords(rightsaware_runtime) -> None:
+    store = rightsaware_runtime.store
+    throttle = LoginThrottle(store, b"k" * 32)
+    tags = throttle.tags("203.0.113.77", "siân")
+    throttle.begin(tags)
+    throttle.end(tags, failed=True)
+    throttle.refused(tags)
+    entries = audit.entries(store, action="user.")
+    assert [e.action for e in entries] == [audit.USER_LOGIN_THROTTLED, audit.USER_LOGIN_FAILED]
+    assert entries[0].detail == entries[1].detail == tags
+    assert all(value.isalpha() and len(value) == 32 for value in tags.values())
+    with store.engine.connect() as connection:
+        dump = repr(connection.execute(select(tables.audit_log)).all())
+    assert "203.0.113.77" not in dump and "siân" not in dump
+
+
+@pytest.mark.parametrize(("seconds", "minutes"), [(1, 1), (60, 1), (61, 2), (14 * 60 + 59, 15)])
+def test_wait_minutes_round_up(seconds, minutes) -> None:
+    assert wait_minutes(dt.timedelta(seconds=seconds)) == minutes

@@ -13,7 +13,8 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from rightsaware import audit
+from rightsaware import audit, logsafety
+from rightsaware.auth import THROTTLE_FAILURES
 from rightsaware.auth import Users
 from rightsaware.auth_web import SESSION_COOKIE, check_csrf, csrf_token, require_role, safe_next
 from rightsaware.plugins import hookimpl, make_plugin_manager
@@ -220,3 +221,59 @@ def test_secure_cookie_behind_https(rightsaware_settings, sample_instrument) -> 
 def test_plain_http_on_localhost_still_works(client) -> None:
     signed = sign_in(client, "siân")
     assert signed.status_code == 303 and "Secure" not in signed.headers["set-cookie"]
+
+
+def test_too_many_failed_sign_ins_get_429_until_the_oldest_ages_out(client, runtime) -> None:
+    for _ in range(THROTTLE_FAILURES):
+        assert sign_in(client, "siân", "not the password").status_code == 400
+    with logsafety.capture() as captured:
+        refused = sign_in(client, "siân")  # even the right password is not checked now
+    assert refused.status_code == 429 and SESSION_COOKIE not in refused.headers.get("set-cookie", "")
+    assert 14 * 60 < int(refused.headers["retry-after"]) <= 15 * 60
+    assert "Too many attempts to sign in. Try again in 15 minutes." in refused.text
+    assert 'name="password"' in refused.text and "no-store" in refused.headers["cache-control"]
+    actions = [e.action for e in audit.entries(runtime.store, action="user.")]
+    assert actions == [audit.USER_LOGIN_THROTTLED] + [audit.USER_LOGIN_FAILED] * THROTTLE_FAILURES
+    # the failures move out of the window: the right password works again
+    old = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=16)
+    with runtime.store.engine.begin() as connection:
+        connection.execute(update(tables.audit_log).values(at=old))
+    assert sign_in(client, "siân").status_code == 303
+    assert logsafety.find_personal_data([captured.text], [PASSWORD]) == []
+
+
+def test_the_limit_is_per_address_and_per_user_name(runtime) -> None:
+    attacker = TestClient(make_app(runtime), follow_redirects=False, client=("203.0.113.9", 4000))
+    for name in ("a1", "b2", "c3", "d4", "e5"):  # a different user name each time: the address counts
+        assert sign_in(attacker, name, "guess guess guess").status_code == 400
+    assert sign_in(attacker, "morag").status_code == 429
+    colleague = TestClient(make_app(runtime), follow_redirects=False, client=("198.51.100.20", 4000))
+    assert sign_in(colleague, "morag").status_code == 303  # another address is not affected
+    spread = [TestClient(make_app(runtime), follow_redirects=False, client=(f"192.0.2.{n}", 4000))
+              for n in range(THROTTLE_FAILURES + 1)]
+    for botnet in spread[:-1]:  # one user name from many addresses: the user name counts
+        assert sign_in(botnet, "iolo", "guess guess guess").status_code == 400
+    assert sign_in(spread[-1], "IOLO").status_code == 429
+
+
+@pytest.mark.parametrize("language", ["cy", "gd"])
+def test_the_too_many_attempts_page_is_in_the_readers_language(client, language) -> None:
+    for _ in range(THROTTLE_FAILURES):
+        sign_in(client, "siân", "not the password")
+    page = client.get("/login", params={"lang": language})
+    refused = client.post(f"/login?lang={language}", data={"csrf_token": form_token(page.text), "username": "siân",
+                                                          "password": PASSWORD, "next": "/"})
+    assert refused.status_code == 429 and f'lang="{language}"' in refused.text
+    assert int(refused.headers["retry-after"]) > 0
+    assert "15" in refused.text and "<script>" not in refused.text
+
+
+def test_the_password_is_never_stored_or_logged(client, runtime) -> None:
+    secret_guess = "tarw-glas-cyfrinachol-99"
+    with logsafety.capture() as captured:
+        for _ in range(THROTTLE_FAILURES + 1):
+            sign_in(client, "siân", secret_guess)
+    with runtime.store.engine.connect() as connection:
+        dump = repr(connection.execute(tables.audit_log.select()).all())
+    assert secret_guess not in dump and "testclient" not in dump
+    assert logsafety.find_personal_data([captured.text, dump], [secret_guess, PASSWORD]) == []

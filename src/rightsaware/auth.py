@@ -6,7 +6,10 @@ user management). A role includes every role before it.
 
 Passwords are hashed with argon2id (``argon2-cffi``'s RFC 9106 low-memory profile) and
 re-hashed on login when the parameters change. Ten wrong passwords in a row lock an
-account for fifteen minutes. A session is a random token in an HttpOnly cookie; the
+account for fifteen minutes, and :class:`LoginThrottle` refuses a sign-in without checking
+the password after five failures in fifteen minutes from the same client address or for the
+same user name (counted from the audit log, so the limit holds across requests, restarts
+and server processes). A session is a random token in an HttpOnly cookie; the
 database keeps only its SHA-256, so a copy of the database opens no session. Sessions end
 after ``session_lifetime_minutes`` and after ``session_idle_minutes`` without a request.
 
@@ -16,10 +19,14 @@ The web side (login page, :func:`~rightsaware.auth_web.require_role`) is in
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import hashlib
+import hmac
+import math
 import re
 import secrets
+import threading
 import unicodedata
 from typing import Any
 
@@ -29,6 +36,7 @@ from attrs import frozen
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from . import audit
 from .errors import NotFound, RightsawareError
 from .i18n import N_, _
 from .response import utcnow
@@ -40,6 +48,8 @@ MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
 MAX_FAILED_LOGINS = 10
 LOCK_MINUTES = 15
+THROTTLE_FAILURES = 5  # failed sign-ins per client address, and per user name, ...
+THROTTLE_WINDOW = dt.timedelta(minutes=15)  # ... in this window; then refused until the oldest ages out
 LAST_SEEN_RESOLUTION = dt.timedelta(seconds=60)  # at most one write a minute per session
 _USERNAME = re.compile(r"^[\w.@\-]{1,64}$")
 _users = tables.users
@@ -285,3 +295,89 @@ class Users:
             if dry_run:
                 return connection.scalar(select(func.count()).select_from(_sessions).where(stale))
             return max(connection.execute(delete(_sessions).where(stale)).rowcount, 0)
+
+
+def _letters(digest: bytes) -> str:
+    """Hex with the letters a-p for digits, so the audit log never sees a run of digits."""
+    return digest.hex().translate(str.maketrans("0123456789abcdef", "abcdefghijklmnop"))
+
+
+class LoginThrottle:
+    """Refuse sign-ins after too many failures from one client address or for one user name.
+
+    Failures are the audit log's ``user.login_failed`` entries, whose detail holds a keyed
+    hash of the client address (``client``) and of the user name typed (``account``): the
+    audit log never holds an address or a password, and counting from it makes the limit
+    hold across requests, restarts and several server processes sharing one database.
+    Attempts still being checked in this process count too, so a burst of parallel posts
+    cannot slip past the limit while the passwords are hashed.
+    """
+
+    def __init__(self, store: Any, key: bytes, *, failures: int = THROTTLE_FAILURES,  # noqa: ANN401
+                 window: dt.timedelta = THROTTLE_WINDOW) -> None:
+        self.store = store
+        self.key = key
+        self.failures = failures
+        self.window = window
+        self._lock = threading.Lock()
+        self._checking: collections.Counter[str] = collections.Counter()
+
+    def tags(self, client: str, username: str) -> dict[str, str]:
+        """The audit detail of an attempt: keyed hashes, never the address or the name itself."""
+        name = unicodedata.normalize("NFC", username or "").strip().casefold()[:64]
+        return {kind: _letters(hmac.new(self.key, f"{kind}\0{value}".encode(), hashlib.sha256).digest()[:16])
+                for kind, value in (("client", client or "unknown"), ("account", name))}
+
+    def _failure_times(self, tags: dict[str, str], now: dt.datetime) -> dict[str, list[dt.datetime]]:
+        log = tables.audit_log
+        wanted = [log.c.detail.contains(f'"{kind}": "{tag}"') for kind, tag in tags.items()]
+        query = (select(log.c.at, log.c.detail)
+                 .where(log.c.action == audit.USER_LOGIN_FAILED, log.c.at > now - self.window, wanted[0] | wanted[1])
+                 .order_by(log.c.at))
+        with self.store.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return {kind: [row.at for row in rows if f'"{kind}": "{tag}"' in row.detail] for kind, tag in tags.items()}
+
+    def retry_after(self, tags: dict[str, str], *, now: dt.datetime | None = None) -> dt.timedelta | None:
+        """How long until this client may try again, or ``None`` when it may try now."""
+        now = now or utcnow()
+        times = self._failure_times(tags, now)
+        waits = []
+        for kind, tag in tags.items():
+            checking = self._checking[tag]
+            count = len(times[kind]) + checking
+            if count >= self.failures:
+                # the wait ends when the oldest (count - failures + 1) failures have left the
+                # window; attempts still being checked count as failures made now
+                index = count - self.failures
+                oldest = times[kind][index] if index < len(times[kind]) else now
+                waits.append(max(oldest + self.window - now, dt.timedelta(seconds=1)))
+        return max(waits) if waits else None
+
+    def begin(self, tags: dict[str, str], *, now: dt.datetime | None = None) -> dt.timedelta | None:
+        """Start checking a password: ``None``, or how long to wait (then do not check it)."""
+        with self._lock:
+            wait = self.retry_after(tags, now=now)
+            if wait is None:
+                self._checking.update(tags.values())
+            return wait
+
+    def end(self, tags: dict[str, str], *, failed: bool, actor: str = "web:login-form",
+            now: dt.datetime | None = None) -> None:
+        """Finish an attempt begun with :meth:`begin`; a failure goes into the audit log."""
+        try:
+            if failed:
+                audit.record(self.store, actor, audit.USER_LOGIN_FAILED, detail=tags, at=now)
+        finally:
+            with self._lock:
+                self._checking.subtract(tags.values())
+                self._checking += collections.Counter()  # drop the zeros
+
+    def refused(self, tags: dict[str, str], *, actor: str = "web:login-form") -> None:
+        """Record an attempt refused unchecked (it does not lengthen the wait)."""
+        audit.record(self.store, actor, audit.USER_LOGIN_THROTTLED, detail=tags)
+
+
+def wait_minutes(wait: dt.timedelta) -> int:
+    """A wait in whole minutes, rounded up (at least one), for the page that says it."""
+    return max(1, math.ceil(wait.total_seconds() / 60))

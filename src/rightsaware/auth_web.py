@@ -15,6 +15,12 @@ Without a session, a page request is sent to ``/login?next=<path>`` and an API r
 Every POST, PUT, PATCH or DELETE must carry the session's CSRF token, in the form field
 ``csrf_token`` or the ``X-CSRF-Token`` header, or it is refused with 403. The login form
 itself is protected with a signed double-submit token (there is no session yet).
+
+After five failed sign-ins in fifteen minutes from one client address, or for one user
+name, the form answers 429 with ``Retry-After`` and does not check the password until the
+oldest failure is fifteen minutes old (:class:`rightsaware.auth.LoginThrottle`). The client
+address is the one uvicorn reports: behind a reverse proxy, run uvicorn with
+``--forwarded-allow-ips`` set to the proxy's address so that it is the visitor's.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import datetime as dt
 import functools
 import hmac
 import inspect
+import math
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -35,7 +42,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from . import audit
-from .auth import Session, Users
+from .auth import LoginThrottle, Session, Users, wait_minutes
 from .i18n import N_
 from .plugins import hookimpl
 
@@ -66,6 +73,15 @@ def _users(request: Request) -> Users:
         users = Users(runtime.store)
         runtime._auth_users = users  # noqa: SLF001 - one hasher per runtime
     return users
+
+
+def _throttle(request: Request) -> LoginThrottle:
+    runtime = request.app.state.runtime
+    throttle = getattr(runtime, "_login_throttle", None)
+    if throttle is None or throttle.store is not runtime.store:
+        throttle = LoginThrottle(runtime.store, _derived_key(runtime, b"rightsaware login throttle"))
+        runtime._login_throttle = throttle  # noqa: SLF001 - one in-flight counter per runtime
+    return throttle
 
 
 def _secure(request: Request) -> bool:
@@ -183,19 +199,22 @@ def require_role(role: str, *, csrf: bool = True) -> Callable[[Callable[..., Any
 
 # --- the login form --------------------------------------------------------------------
 
-def _serializer(request: Request) -> URLSafeTimedSerializer:
-    runtime = request.app.state.runtime
-    key = getattr(runtime, "_login_form_key", None)
-    if key is None:
+def _derived_key(runtime: Any, salt: bytes) -> bytes:  # noqa: ANN401
+    """A key for one purpose, derived from the deployment's secret (HKDF), cached per runtime."""
+    keys = runtime.__dict__.setdefault("_login_keys", {})
+    if salt not in keys:
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
         from .settings import ensure_secret_key
 
         secret = ensure_secret_key(runtime.settings).encode("utf-8")
-        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"rightsaware login form",
-                   info=b"rightsaware login v1").derive(secret)
-        runtime._login_form_key = key  # noqa: SLF001
+        keys[salt] = HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=b"rightsaware login v1").derive(secret)
+    return keys[salt]
+
+
+def _serializer(request: Request) -> URLSafeTimedSerializer:
+    key = _derived_key(request.app.state.runtime, b"rightsaware login form")
     return URLSafeTimedSerializer(key, salt="rightsaware login form")
 
 
@@ -234,11 +253,20 @@ async def login_page(request: Request) -> Response:
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not isinstance(nonce, str) or not hmac.compare_digest(nonce.encode(), cookie.encode()):
         return _login_form(request, status=403, error=_message(request, MSG_FORM_EXPIRED), username=fields["username"])
+    throttle = _throttle(request)
+    tags = throttle.tags(request.client.host if request.client else "", fields["username"])
+    wait = await run_in_threadpool(throttle.begin, tags)
+    if wait is not None:
+        await run_in_threadpool(throttle.refused, tags)
+        return _too_many_attempts(request, wait, fields["username"])
     users = _users(request)
-    user = await run_in_threadpool(users.authenticate, fields["username"], fields["password"])
+    user = None
+    try:
+        user = await run_in_threadpool(users.authenticate, fields["username"], fields["password"])
+    finally:
+        await run_in_threadpool(functools.partial(throttle.end, tags, failed=user is None))
     store = request.app.state.runtime.store
     if user is None:
-        await run_in_threadpool(audit.record, store, "web:login-form", audit.USER_LOGIN_FAILED)
         return _login_form(request, status=400, error=_message(request, MSG_WRONG), username=fields["username"])
     lifetime, _idle = _lifetime(request)
     token, _session = await run_in_threadpool(users.start_session, user, lifetime=lifetime)
@@ -248,6 +276,20 @@ async def login_page(request: Request) -> Response:
     response.set_cookie(SESSION_COOKIE, token, max_age=int(lifetime.total_seconds()), httponly=True, samesite="lax",
                         secure=_secure(request), path="/")
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+def _too_many_attempts(request: Request, wait: dt.timedelta, username: str) -> Response:
+    """429: the form again, saying how many minutes to wait; the password was not checked."""
+    from .server import request_language
+
+    runtime = request.app.state.runtime
+    minutes = wait_minutes(wait)
+    m = runtime.messages(request_language(request, runtime))
+    text = m.ngettext("Too many attempts to sign in. Try again in {n} minute.",
+                      "Too many attempts to sign in. Try again in {n} minutes.", minutes)
+    response = _login_form(request, status=429, error=text, username=username)
+    response.headers["retry-after"] = str(math.ceil(wait.total_seconds()))
     return response
 
 
