@@ -32,6 +32,10 @@ INBOUND_PATH = "/sms/inbound"
 STATUS_PATH = "/sms/status"
 VETO_OPTED_OUT = "opted out"
 VETO_QUIET_HOURS = "quiet hours"
+#: Outbox kinds sent to a number even though it opted out: they confirm what the person just asked for.
+KIND_OPTED_OUT = "opt_out_confirmation"
+KIND_WITHDRAWN = "withdrawal_confirmation"
+CONFIRMATIONS = frozenset({KIND_OPTED_OUT, KIND_WITHDRAWN})
 
 
 class SmsChannel:
@@ -131,6 +135,14 @@ class SmsChannel:
             with self._lock:
                 self._services[id(runtime)] = found
         return found
+
+    def purge_personal_data(self, kind: str, before: Any, runtime: Any, dry_run: bool) -> int:
+        """Retention (``rightsaware purge``): old inbound texts and delivery records for ``messages``."""
+        if kind != "messages":
+            return 0  # contacts are erased through the respondent_erased hook; no scans or exports here
+        from .privacy import purge_messages
+
+        return purge_messages(runtime, self, before, dry_run)
 
     def texts(self, runtime: Any, instrument: Any, language: str) -> Any:
         from .texts import Texts

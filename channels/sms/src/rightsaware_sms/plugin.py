@@ -3,7 +3,9 @@
 * the channel itself, its webhooks and simulator, the ``rightsaware sms`` commands and the
   ``rightsaware_sms`` catalogs;
 * ``check_delivery``: no text to a number that opted out (except the one confirming the
-  opt-out), no invitation or reminder in quiet hours;
+  opt-out or a withdrawal of consent), no invitation or reminder in quiet hours;
+* ``respondent_erased``: the person's raw texts, outbox items, delivery records and lease
+  are deleted (:mod:`rightsaware_sms.privacy`);
 * ``response_completed`` (``trylast``, after the referral engine): thanks and the chosen
   referrals, in the respondent's language, fitted to SMS length.
 """
@@ -14,7 +16,7 @@ from typing import Any
 
 from rightsaware.plugins import hookimpl
 
-from .channel import NAME, VETO_OPTED_OUT, VETO_QUIET_HOURS, SmsChannel
+from .channel import CONFIRMATIONS, NAME, VETO_OPTED_OUT, VETO_QUIET_HOURS, SmsChannel
 from .messages import DOMAIN, LOCALES_DIR
 
 CAMPAIGN_KINDS = ("invitation", "reminder")
@@ -66,7 +68,7 @@ def register_commands(cli: Any, runtime: Any) -> None:  # noqa: ARG001
 def check_delivery(invitation: Any, channel: Any, runtime: Any) -> str | None:
     if getattr(getattr(channel, "info", None), "name", None) != NAME:
         return None
-    if invitation.respondent_id and invitation.kind != "opt_out_confirmation":
+    if invitation.respondent_id and invitation.kind not in CONFIRMATIONS:
         record = runtime.store.respondent(invitation.respondent_id)
         if record is not None and NAME in record.opted_out_channels:
             return VETO_OPTED_OUT
@@ -78,6 +80,16 @@ def check_delivery(invitation: Any, channel: Any, runtime: Any) -> str | None:
         if quiet.contains(utcnow()):
             return VETO_QUIET_HOURS
     return None
+
+
+@hookimpl
+def respondent_erased(respondent_id: str, response_ids: list[str], runtime: Any) -> None:
+    channel = sms_channel(runtime)
+    if channel is None:
+        return
+    from .privacy import erase_respondent
+
+    erase_respondent(runtime, channel, respondent_id, response_ids)
 
 
 @hookimpl(trylast=True)
