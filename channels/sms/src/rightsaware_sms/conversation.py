@@ -27,19 +27,33 @@ from typing import Any
 from attrs import field, frozen
 
 from rightsaware.interview import Interviewer, Turn
+from rightsaware.privacy import WITHDRAW_WORDS, is_withdrawal, withdraw
 from rightsaware.response import STATUS_ACTIVE, utcnow
-from rightsaware.text import nfc
+from rightsaware.text import nfc, reply_key
 from rightsaware.vocabulary import classify_reply
 
-from .channel import NAME, QUEUE_CAMPAIGN, QUEUE_CONVERSATION
+from .channel import KIND_WITHDRAWN, NAME, QUEUE_CAMPAIGN, QUEUE_CONVERSATION
 from .segments import measure, prepare
 
 log = logging.getLogger(__name__)
+WITHDRAW_ACTOR = "respondent:sms"  # the audit log's actor: the respondent, by text
 LEASE_SECONDS = 30.0
 WAIT_SECONDS = 10.0
 #: Twilio's own opt-out and opt-in words: on a long code Twilio confirms these itself.
 TWILIO_KEYWORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout",
                              "start", "unstop", "yes"})
+
+
+def withdrawal_language(body: str) -> str | None:
+    """The language of the withdrawal words ``body`` is written in (``None``: not a withdrawal)."""
+    if not is_withdrawal(body):
+        return None
+    for accents in (True, False):
+        key = reply_key(body, accents=accents)
+        for language, words in WITHDRAW_WORDS.items():
+            if key in {reply_key(word, accents=accents) for word in words}:
+                return language
+    return None
 
 
 class BadInbound(ValueError):
@@ -185,6 +199,17 @@ class Conversations:
             self.enqueue(respondent_id, self._texts_for_language(language).opted_in(), kind="message",
                          key=f"optin:{sid}", language=language)
 
+    def withdraw(self, respondent_id: str, sid: str, language: str) -> None:
+        """The respondent withdrew consent (WITHDRAW, TYNNU'N ÔL, TARRAING AIR AIS).
+
+        Every response of theirs is recorded in ``withdrawals`` (reports and exports leave
+        it out), open interviews end, no more texts are sent until they text START, and one
+        confirmation goes back in the language of the words they used. Safe to repeat.
+        """
+        withdraw(self.runtime, respondent_id=respondent_id, channel=NAME, actor=WITHDRAW_ACTOR, stop_contact=True)
+        self.enqueue(respondent_id, self._texts_for_language(language).withdrawn(), kind=KIND_WITHDRAWN,
+                     key=f"withdraw:{sid}", language=language)
+
     # --- applying in order ---------------------------------------------------------------------
 
     def drain(self, sender_key: str, *, wait_for: int | None = None) -> set[str]:
@@ -220,6 +245,11 @@ class Conversations:
         """Apply one text (an answer, a command, or the start of a conversation); the respondent id."""
         sender, text, sid = row["sender"], row["body"] or "", row["message_sid"]
         respondent_id = self.store.ensure_respondent(NAME, sender)
+        language = withdrawal_language(text)
+        if language is not None:  # consent is withdrawn even by someone who opted out of texts
+            self._announce({"MessageSid": sid, "From": sender, "Body": text})
+            self.withdraw(respondent_id, sid, language)
+            return respondent_id
         record = self.store.respondent(respondent_id)
         if record is None or NAME in record.opted_out_channels:
             return respondent_id  # they opted out: nothing is sent until they text START

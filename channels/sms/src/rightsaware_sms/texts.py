@@ -142,6 +142,10 @@ class Texts:
         return self.m._("You will get no more texts from us. To get them again, reply {start}.",
                         start=self.kw("start"))
 
+    def withdrawn(self) -> str:
+        return self.m._("Your consent is withdrawn: your answers will not be used in any results, and we "
+                        "will send you no more texts. To get our texts again, reply {start}.", start=self.kw("start"))
+
     def opted_in(self) -> str:
         return self.m._("Thank you: you can get our texts again.")
 
