@@ -25,6 +25,7 @@ from attrs import frozen
 from . import expressions
 from .converter import UnknownQuestionType, make_converter
 from .errors import ExpressionError, InstrumentError
+from .i18n import N_
 from .instrument import (
     CHOICE_NAME_PATTERN,
     ID_PATTERN,
@@ -38,7 +39,11 @@ MAX_FILE_BYTES = 2_000_000
 
 @frozen
 class Problem:
-    """One thing wrong with an instrument file: where it is and what to do."""
+    """One thing wrong with an instrument file: where it is and what to do.
+
+    ``message`` is an English template marked with ``N_``; ``format(m._)`` translates it
+    when it is shown (``rightsaware validate`` passes the UI language's ``Messages._``).
+    """
 
     message: str
     file: str = "<string>"
@@ -48,7 +53,10 @@ class Problem:
 
     def format(self, translate=None) -> str:  # noqa: ANN001 - a Messages._ callable
         if translate is not None:
-            text = translate(self.message, **self.params)
+            params = dict(self.params)
+            if "what" in params:
+                params["what"] = _what(translate, params["what"])
+            text = translate(self.message, **params)
         else:
             text = self.message.format(**self.params) if self.params else self.message
         where = self.file if self.line is None else f"{self.file}:{self.line}"
@@ -118,16 +126,46 @@ def _cattrs_path(path: str) -> str:
     return re.sub(r"\['([^']*)'\]", r".\1", path)
 
 
-def _describe(exc: BaseException, type_: Any) -> str:
+# The converter's messages (English), as translatable templates: (pattern, template).
+_WHAT = {"text": N_("text"), "true or false": N_("true or false"), "a whole number": N_("a whole number"),
+         "a list": N_("a list"), "a table": N_("a table")}
+_CONVERTER_MESSAGES = (
+    (r"type must be text such as 'integer' or 'select_one yes_no'",
+     N_("type must be text such as 'integer' or 'select_one yes_no'")),
+    (r"unknown question type (?P<kind>'.*') \(known: (?P<known>.*)\)",
+     N_("unknown question type {kind} (known: {known})")),
+    (r"(?P<kind>\S+) needs the name of a choice list, e\.g\. '\S+ yes_no'",
+     N_("{kind} needs the name of a choice list, e.g. '{kind} yes_no'")),
+    (r"(?P<kind>\S+) takes no list name \(got (?P<got>.*)\)",
+     N_("{kind} takes no list name (got {got})")),
+    (r"expected (?P<what>text|true or false|a whole number|a list|a table), got (?P<type>\w+) (?P<value>.*)",
+     N_("expected {what}, got {type} {value}")),
+    (r"each question must be a table with name, type and label",
+     N_("each question must be a table with name, type and label")),
+    (r"required field 'type' is missing", N_("required field 'type' is missing")),
+)
+
+
+def _describe(exc: BaseException, type_: Any) -> tuple[str, dict[str, Any]]:
+    """A translatable template and its parameters for one structuring error."""
     if isinstance(exc, KeyError):
-        return "required field missing"
+        return N_("required field missing"), {}
     if isinstance(exc, cattrs.ForbiddenExtraKeysError):
         keys = ", ".join(sorted(exc.extra_fields))
-        return f"unknown field(s) {keys} — check the spelling"
+        return N_("unknown field(s) {keys} — check the spelling"), {"keys": keys}
     if isinstance(exc, (UnknownQuestionType, TypeError, ValueError)):
         text = str(exc)
-        return text if len(text) <= 160 else text[:157] + "…"
-    return f"invalid value ({exc})"
+        for pattern, template in _CONVERTER_MESSAGES:
+            match = re.fullmatch(pattern, text)
+            if match:
+                return template, dict(match.groupdict())
+        text = text if len(text) <= 160 else text[:157] + "…"
+        return "{error}", {"error": text}
+    return N_("invalid value ({error})"), {"error": str(exc)}
+
+
+def _what(translate, what: str) -> str:  # noqa: ANN001
+    return translate(_WHAT[what]) if translate is not None and what in _WHAT else what
 
 
 # --- reading --------------------------------------------------------------------------
@@ -139,36 +177,40 @@ def read_instrument_data(path: str | Path) -> tuple[dict[str, Any], str]:
     try:
         raw = Path(path).read_bytes()
     except FileNotFoundError:
-        raise InstrumentError(f"{file}: no such file", [Problem("no such file", file)]) from None
+        raise InstrumentError(N_("{file}: no such file"), [Problem(N_("no such file"), file)],
+                              params={"file": file}) from None
     except IsADirectoryError:
-        raise InstrumentError(f"{file}: is a folder, not an instrument file", [Problem("is a folder", file)]) from None
+        raise InstrumentError(N_("{file}: is a folder, not an instrument file"), [Problem(N_("is a folder"), file)],
+                              params={"file": file}) from None
     except OSError as exc:
-        raise InstrumentError(f"{file}: cannot be read ({exc.strerror})", [Problem("cannot be read", file)]) from None
+        raise InstrumentError(N_("{file}: cannot be read ({reason})"), [Problem(N_("cannot be read"), file)],
+                              params={"file": file, "reason": exc.strerror}) from None
     return _parse_toml(raw, file), raw.decode("utf-8", errors="replace")
 
 
 def _parse_toml(raw: bytes, file: str) -> dict[str, Any]:
-    def fail(message: str, line: int | None = None) -> InstrumentError:
-        return InstrumentError(f"{file}: {message}", [Problem(message, file, line)])
+    def fail(message: str, line: int | None = None, **params: Any) -> InstrumentError:
+        return _failure(file, [Problem(message, file, line, params=params)])
 
     if len(raw) > MAX_FILE_BYTES:
-        raise fail(f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB; an instrument is a small text file")
+        raise fail(N_("the file is larger than {size} MB; an instrument is a small text file"),
+                   size=MAX_FILE_BYTES // 1_000_000)
     if not raw.strip():
-        raise fail("the file is empty; an instrument needs at least id, version, title and questions")
+        raise fail(N_("the file is empty; an instrument needs at least id, version, title and questions"))
     if b"\x00" in raw:
-        raise fail("this is a binary file, not a TOML text file")
+        raise fail(N_("this is a binary file, not a TOML text file"))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise fail("the file is not UTF-8 text; save it as UTF-8", line) from None
+        raise fail(N_("the file is not UTF-8 text; save it as UTF-8"), line) from None
     try:
         data = tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         line = int(match.group(1)) if match else None
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise fail(f"not valid TOML: {message}", line) from None
+        raise fail(N_("not valid TOML: {error}"), line, error=message) from None
     return data
 
 
@@ -192,25 +234,26 @@ def instrument_from_data(data: Any, *, file: str = "<string>", text: str = "") -
         return Problem(message, file, _find_line(line_map, path), path, params)
 
     if not isinstance(data, dict):
-        raise InstrumentError(f"{file}: not an instrument", [problem("", "not an instrument")])
+        raise InstrumentError(N_("{file}: not an instrument"), [problem("", N_("not an instrument"))],
+                              params={"file": file})
     missing = [key for key in ("id", "version", "title", "questions") if key not in data]
     if "content_hash" in data:
-        problems = [problem("content_hash", "content_hash is computed, not written in the file; remove it")]
-        raise InstrumentError(_summary(file, problems), problems)
+        problems = [problem("content_hash", N_("content_hash is computed, not written in the file; remove it"))]
+        raise _failure(file, problems)
     if missing and not any(k in data for k in ("questions", "title")):
-        problems = [problem("", "this TOML file is not an instrument: it has no id, version, title or questions")]
-        raise InstrumentError(_summary(file, problems), problems)
+        problems = [problem("", N_("this TOML file is not an instrument: it has no id, version, title or questions"))]
+        raise _failure(file, problems)
     try:
         instrument = make_converter().structure(data, Instrument)
     except (cattrs.ClassValidationError, cattrs.IterableValidationError) as exc:
         problems = [
-            problem(_cattrs_path(path), message)
-            for message, path in _walk_errors(exc)
+            problem(_cattrs_path(path), message, **params)
+            for (message, params), path in _walk_errors(exc)
         ]
-        raise InstrumentError(_summary(file, problems), problems) from None
+        raise _failure(file, problems) from None
     problems = validate_instrument(instrument, problem)
     if problems:
-        raise InstrumentError(_summary(file, problems), problems)
+        raise _failure(file, problems)
     return instrument.with_hash(content_hash(instrument))
 
 
@@ -230,9 +273,9 @@ def _walk_errors(exc: BaseException, path: str = "$"):
     yield _describe(exc, None), path
 
 
-def _summary(file: str, problems: list[Problem]) -> str:
-    count = len(problems)
-    return f"{file}: {count} problem{'s' if count != 1 else ''} found"
+def _failure(file: str, problems: list[Problem]) -> InstrumentError:
+    return InstrumentError(N_("{file}: {n} problem found"), problems, plural=N_("{file}: {n} problems found"),
+                           params={"file": file, "n": len(problems)})
 
 
 def validate_instrument(instrument: Instrument, problem) -> list[Problem]:  # noqa: ANN001
@@ -240,32 +283,32 @@ def validate_instrument(instrument: Instrument, problem) -> list[Problem]:  # no
     problems: list[Problem] = []
     add = problems.append
     if not ID_PATTERN.match(instrument.id):
-        add(problem("id", "id {id!r} must use lowercase letters, digits and hyphens (e.g. 'my-survey')", id=instrument.id))
+        add(problem("id", N_("id {id!r} must use lowercase letters, digits and hyphens (e.g. 'my-survey')"), id=instrument.id))
     if not instrument.version.strip():
-        add(problem("version", "version must not be empty"))
+        add(problem("version", N_("version must not be empty")))
     if not instrument.title.strip():
-        add(problem("title", "title must not be empty"))
+        add(problem("title", N_("title must not be empty")))
     for index, language in enumerate(instrument.languages):
         if language not in LANGUAGES:
-            add(problem(f"languages[{index}]", "unknown language {language!r}; use en, cy or gd", language=language))
+            add(problem(f"languages[{index}]", N_("unknown language {language!r}; use en, cy or gd"), language=language))
     if not instrument.questions:
-        add(problem("questions", "an instrument needs at least one question"))
+        add(problem("questions", N_("an instrument needs at least one question")))
 
     for list_name, choices in instrument.choices.items():
         if not NAME_PATTERN.match(list_name):
-            add(problem(f"choices.{list_name}", "invalid list name {name!r}", name=list_name))
+            add(problem(f"choices.{list_name}", N_("invalid list name {name!r}"), name=list_name))
         if not choices:
-            add(problem(f"choices.{list_name}", "choice list {name!r} is empty", name=list_name))
+            add(problem(f"choices.{list_name}", N_("choice list {name!r} is empty"), name=list_name))
         seen_choices: set[str] = set()
         for index, choice in enumerate(choices):
             where = f"choices.{list_name}[{index}]"
             if not CHOICE_NAME_PATTERN.match(choice.name):
-                add(problem(f"{where}.name", "invalid choice name {name!r}: use letters, digits and _ (no spaces)", name=choice.name))
+                add(problem(f"{where}.name", N_("invalid choice name {name!r}: use letters, digits and _ (no spaces)"), name=choice.name))
             if choice.name in seen_choices:
-                add(problem(f"{where}.name", "duplicate choice name {name!r} in list {list_name!r}", name=choice.name, list_name=list_name))
+                add(problem(f"{where}.name", N_("duplicate choice name {name!r} in list {list_name!r}"), name=choice.name, list_name=list_name))
             seen_choices.add(choice.name)
             if not choice.label.strip():
-                add(problem(f"{where}.label", "a choice needs a label"))
+                add(problem(f"{where}.label", N_("a choice needs a label")))
 
     names = [q.name for q in instrument.questions]
     known = set(names)
@@ -273,17 +316,17 @@ def validate_instrument(instrument: Instrument, problem) -> list[Problem]:  # no
     for index, question in enumerate(instrument.questions):
         where = f"questions[{index}]"
         if not NAME_PATTERN.match(question.name):
-            add(problem(f"{where}.name", "invalid question name {name!r}: start with a letter, then letters, digits or _", name=question.name))
+            add(problem(f"{where}.name", N_("invalid question name {name!r}: start with a letter, then letters, digits or _"), name=question.name))
         if question.name in seen:
-            add(problem(f"{where}.name", "duplicate question name {name!r}", name=question.name))
+            add(problem(f"{where}.name", N_("duplicate question name {name!r}"), name=question.name))
         seen.add(question.name)
         if not question.label.strip():
-            add(problem(f"{where}.label", "a question needs a label"))
+            add(problem(f"{where}.label", N_("a question needs a label")))
         list_name = getattr(question, "list_name", None)
         if list_name is not None and list_name not in instrument.choices:
-            add(problem(f"{where}.type", "unknown choice list {list_name!r}; define it under [choices]", list_name=list_name))
+            add(problem(f"{where}.type", N_("unknown choice list {list_name!r}; define it under [choices]"), list_name=list_name))
         if not question.answerable and question.constraint:
-            add(problem(f"{where}.constraint", "a note cannot have a constraint"))
+            add(problem(f"{where}.constraint", N_("a note cannot have a constraint")))
         for field_name in ("relevant", "constraint"):
             source = getattr(question, field_name)
             if source is None:
@@ -292,16 +335,16 @@ def validate_instrument(instrument: Instrument, problem) -> list[Problem]:  # no
             if parsed is None:
                 continue
             if field_name == "relevant" and question.name in parsed.references:
-                add(problem(f"{where}.relevant", "relevant cannot refer to the question itself (${{{name}}})", name=question.name))
+                add(problem(f"{where}.relevant", N_("relevant cannot refer to the question itself (${{{name}}})"), name=question.name))
             if field_name == "relevant" and parsed.uses_dot:
-                add(problem(f"{where}.relevant", "'.' (this answer) can only be used in a constraint"))
+                add(problem(f"{where}.relevant", N_("'.' (this answer) can only be used in a constraint")))
     for index, rule in enumerate(instrument.referrals):
         where = f"referrals[{index}]"
         parsed = _check_expression(rule.when, known, problem, f"{where}.when", add)
         if parsed is not None and parsed.uses_dot:
-            add(problem(f"{where}.when", "'.' (this answer) can only be used in a constraint"))
+            add(problem(f"{where}.when", N_("'.' (this answer) can only be used in a constraint")))
         if not rule.topics:
-            add(problem(f"{where}.topics", "a referral rule needs at least one topic"))
+            add(problem(f"{where}.topics", N_("a referral rule needs at least one topic")))
     return problems
 
 
