@@ -9,13 +9,15 @@ the redirect after each POST followed), 13 requests per response:
   and the sample instrument: start page, start, four question pages (one multiple choice,
   a whole number with a constraint), check your answers, send, confirmation. Every page is
   rendered from the templates in the respondent's language, every answer goes through the
-  engine and is stored, the ``response_completed`` hook runs (referrals);
+  engine and is stored, *Send my answers* completes the response and the
+  ``response_completed`` hook runs (referrals), the confirmation signs a withdrawal link;
 * ``bare``: a Starlette app with a Jinja2 template of the same size: each GET renders it,
   each POST reads the form and redirects, and nothing else happens.
 
 Reported: complete responses per second, requests per second, p50 and p99 latency of one
-request, and the ratio web/bare (target >= 0.3). The web server's store is then checked:
-every response completed and sent exactly once.
+request, and the ratio web/bare (target >= 0.3), with the load average before and after
+(the machine is shared: compare ratios, and re-measure on a quiet machine). The web
+server's store is then checked: every response completed and sent exactly once.
 
     uv run --frozen python benchmarks/web.py [--responses 400] [--clients 50]
 """
@@ -270,6 +272,7 @@ def main() -> None:
     if args.serve:
         serve(args.serve, args.dir, args.port)
         return
+    load_before = _load_average()
     bares, webs, checks = [], [], []
     for _round in range(args.rounds):
         with tempfile.TemporaryDirectory() as tmp:
@@ -288,6 +291,14 @@ def main() -> None:
     print(f"ratio web/bare: {statistics.median(ratios):.2f} (rounds: {', '.join(f'{r:.2f}' for r in ratios)}; "
           "target >= 0.3)")
     print(checks[-1])
+    print(f"load average before: {load_before}; after: {_load_average()}")
+
+
+def _load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
 
 
 if __name__ == "__main__":
