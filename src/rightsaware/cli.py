@@ -265,23 +265,65 @@ def build_cli(runtime) -> click.Group:  # noqa: ANN001
     return cli
 
 
+def ui_messages(runtime=None, language: str | None = None):  # noqa: ANN001, ANN201 - i18n.Messages
+    """Messages in the UI language for printing errors; never raises.
+
+    Uses the runtime's translator when it loads; otherwise (broken settings, a channel
+    domain without catalogs yet) the core catalogs alone, and English as a last resort.
+    """
+    from .i18n import ENGLISH, LANGUAGES, Translator
+
+    language = language or ui_language()
+    if language == "en":
+        return ENGLISH
+    if runtime is not None:
+        try:
+            return runtime.messages(language)
+        except RightsawareError:
+            pass
+    try:
+        return Translator.with_core(LANGUAGES).messages(language)
+    except RightsawareError:
+        return ENGLISH
+
+
+def _show_error(exc: RightsawareError, messages) -> None:  # noqa: ANN001
+    try:
+        text = exc.display(messages)
+    except Exception:  # noqa: BLE001 - a broken translation must not hide the error
+        text = str(exc)
+    click.echo(messages._("Error: {message}", message=text), err=True)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: build the runtime, run the CLI, turn user errors into short messages."""
+    """Entry point: build the runtime, run the CLI, turn user errors into short messages.
+
+    Errors are shown in the UI language (see :func:`ui_language`): their messages are
+    English templates translated here, and the module-level ``_`` is bound to that
+    language while a command runs.
+    """
+    from .i18n import use_messages
+
     debug = bool(os.environ.get("RIGHTSAWARE_DEBUG"))
+    language = ui_language()
+    runtime = None
+    messages = ui_messages(None, language)
     try:
         from .runtime import Runtime
 
         runtime = Runtime()
+        messages = ui_messages(runtime, language)
         group = build_cli(runtime)
-        obj = Context(runtime, ui_language())
+        obj = Context(runtime, language)
         try:
-            code = group.main(args=argv, prog_name="rightsaware", obj=obj, standalone_mode=False)
+            with use_messages(messages):
+                code = group.main(args=argv, prog_name="rightsaware", obj=obj, standalone_mode=False)
         finally:
             runtime.close()
         if isinstance(code, int) and code:
             sys.exit(code)
     except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+        click.echo(messages._("Aborted."), err=True)
         sys.exit(EXIT_INVALID)
     except click.ClickException as exc:
         exc.show()
@@ -289,7 +331,7 @@ def main(argv: list[str] | None = None) -> None:
     except RightsawareError as exc:
         if debug:
             raise
-        click.echo(f"Error: {exc}", err=True)
+        _show_error(exc, messages)
         sys.exit(EXIT_USAGE if isinstance(exc, ConfigError) else exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
@@ -298,5 +340,6 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # noqa: BLE001 - last resort: no traceback for users
         if debug:
             raise
-        click.echo(f"Unexpected error ({type(exc).__name__}). Run again with RIGHTSAWARE_DEBUG=1 for details.", err=True)
+        click.echo(messages._("Unexpected error ({kind}). Run again with RIGHTSAWARE_DEBUG=1 for details.",
+                              kind=type(exc).__name__), err=True)
         sys.exit(EXIT_INVALID)

@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from . import i18n_check
+from .errors import CatalogError
 from .i18n import ENGLISH, _, ngettext, use_messages
 
 
@@ -45,11 +46,27 @@ def _installed(domain: i18n_check.Domain) -> bool:
     return bool(parts & {"site-packages", "dist-packages"})
 
 
+def _messages(obj: Any) -> Any:
+    """The UI language's messages; the core's alone when a domain cannot be loaded yet.
+
+    A newly registered channel domain has no ``.po`` files until ``i18n update`` creates
+    them, and the runtime's translator refuses to load it: the commands that bootstrap
+    and repair catalogs must still run.
+    """
+    if obj is None:
+        return ENGLISH
+    try:
+        return getattr(obj, "m", None) or ENGLISH
+    except CatalogError:
+        from .cli import ui_messages
+
+        return ui_messages(None, getattr(obj, "ui_language", None) or "en")
+
+
 @contextlib.contextmanager
 def _session(instruments: tuple[Path, ...], names: tuple[str, ...]):
     obj = click.get_current_context().obj
-    messages = getattr(obj, "m", None) if obj is not None else None
-    with use_messages(messages or ENGLISH):
+    with use_messages(_messages(obj)):
         domains = i18n_check.discover(channel_catalogs(_runtime(obj)), instruments)
         if names:
             unknown = sorted(set(names) - {d.name for d in domains})

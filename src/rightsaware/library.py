@@ -11,6 +11,7 @@ from pathlib import Path
 from attrs import frozen
 
 from .errors import InstrumentError, NotFound
+from .i18n import N_
 from .instrument import Instrument
 from .loading import load_instrument
 
@@ -66,8 +67,9 @@ class InstrumentLibrary:
         try:
             return self._load()[instrument_id]
         except KeyError:
-            known = ", ".join(sorted(self._load())) or "none"
-            raise NotFound(f"no instrument with id {instrument_id!r} (available: {known})") from None
+            known = ", ".join(sorted(self._load())) or "-"
+            raise NotFound(N_("no instrument with id '{id}' (available: {known})"),
+                           params={"id": instrument_id, "known": known}) from None
 
     def get(self, instrument_id: str) -> Instrument:
         return self.entry(instrument_id).instrument

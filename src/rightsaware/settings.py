@@ -18,6 +18,7 @@ import cattrs
 from attrs import field, frozen
 
 from .errors import ConfigError
+from .i18n import N_
 
 SETTINGS_FILE = "rightsaware.toml"
 ENV_PREFIX = "RIGHTSAWARE_"
@@ -87,7 +88,8 @@ def _from_env(environ: dict[str, str]) -> dict[str, Any]:
             try:
                 values[attribute.name] = int(raw)
             except ValueError:
-                raise ConfigError(f"{ENV_PREFIX}{attribute.name.upper()} must be a whole number, not {raw!r}") from None
+                raise ConfigError(N_("{variable} must be a whole number, not '{value}'"),
+                                  params={"variable": ENV_PREFIX + attribute.name.upper(), "value": raw}) from None
         elif attribute.name in _LIST_SETTINGS:
             values[attribute.name] = [part.strip() for part in raw.split(",") if part.strip()]
         else:
@@ -104,25 +106,27 @@ def load_settings(path: str | Path | None = None, environ: dict[str, str] | None
         try:
             data = tomllib.loads(file.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise ConfigError(f"settings file {file} does not exist") from None
+            raise ConfigError(N_("settings file {file} does not exist"), params={"file": str(file)}) from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"settings file {file} is not valid TOML: {exc}") from None
+            raise ConfigError(N_("settings file {file} is not valid TOML: {error}"),
+                              params={"file": str(file), "error": str(exc)}) from None
     data.update(_from_env(environ))
     try:
         settings = _CONVERTER.structure(data, Settings)
     except cattrs.ClassValidationError as exc:
         problems = "; ".join(cattrs.transform_error(exc))
-        raise ConfigError(f"invalid settings in {file}: {problems}") from None
+        raise ConfigError(N_("invalid settings in {file}: {problems}"),
+                          params={"file": str(file), "problems": problems}) from None
     settings = settings.with_overrides(**overrides)
     if not 3 <= settings.suppression_threshold:
-        raise ConfigError("suppression_threshold may not be below 3: small counts could identify people")
+        raise ConfigError(N_("suppression_threshold may not be below 3: small counts could identify people"))
     if settings.bilingual_order not in BILINGUAL_ORDERS:
-        raise ConfigError(f"bilingual_order must be one of: {', '.join(BILINGUAL_ORDERS)}")
+        raise ConfigError(N_("bilingual_order must be one of: {choices}"), params={"choices": ", ".join(BILINGUAL_ORDERS)})
     for name in (*RETENTION_SETTINGS, "session_lifetime_minutes", "session_idle_minutes"):
         if getattr(settings, name) < 1:
-            raise ConfigError(f"{name} must be at least 1, not {getattr(settings, name)}")
+            raise ConfigError(N_("{name} must be at least 1, not {value}"), params={"name": name, "value": getattr(settings, name)})
     if settings.purge_interval_hours < 0:
-        raise ConfigError("purge_interval_hours must be 0 (never) or a number of hours")
+        raise ConfigError(N_("purge_interval_hours must be 0 (never) or a number of hours"))
     return settings
 
 
