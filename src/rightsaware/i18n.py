@@ -83,8 +83,8 @@ def core_locales_dir() -> Any:
     if source_tree.is_dir():
         return source_tree
     raise CatalogError(
-        _("rightsaware's own translations are missing (looked in {first} and {second}). "
-          "Reinstall rightsaware.", first=str(installed), second=str(source_tree))
+        N_("rightsaware's own translations are missing (looked in {first} and {second}). "
+           "Reinstall rightsaware."), params={"first": str(installed), "second": str(source_tree)}
     )
 
 
@@ -130,21 +130,21 @@ def compile_catalog(data: bytes, language: str, domain: str, origin: str = "<cat
         catalog = read_po(io.BytesIO(data), locale=language, domain=domain, abort_invalid=True)
     except PoFileError as exc:
         raise CatalogError(
-            _("{file}:{line}: this translation file is broken: {problem}",
-              file=origin, line=exc.lineno + 1, problem=str(exc).rsplit(" on ", 1)[0])
+            N_("{file}:{line}: this translation file is broken: {problem}"),
+            params={"file": origin, "line": exc.lineno + 1, "problem": str(exc).rsplit(" on ", 1)[0]},
         ) from None
     except (ValueError, UnicodeDecodeError) as exc:
-        raise CatalogError(_("{file}: this translation file cannot be read: {problem}",
-                             file=origin, problem=str(exc))) from None
+        raise CatalogError(N_("{file}: this translation file cannot be read: {problem}"),
+                           params={"file": origin, "problem": str(exc)}) from None
     expected = get_plural(language)
     if _plural_table(catalog.num_plurals, catalog.plural_expr) != _plural_table(
         expected.num_plurals, expected.plural_expr
     ):
         raise CatalogError(
-            _("{file}: the Plural-Forms header is '{found}' but {language} needs '{expected}' "
-              "(CLDR). Replace the header and move each plural translation to its new slot.",
-              file=origin, found=catalog.plural_forms, language=language,
-              expected=str(expected))
+            N_("{file}: the Plural-Forms header is '{found}' but {language} needs '{expected}' "
+               "(CLDR). Replace the header and move each plural translation to its new slot."),
+            params={"file": origin, "found": catalog.plural_forms, "language": language,
+                    "expected": str(expected)},
         )
     for message in list(catalog)[1:]:
         if isinstance(message.id, (list, tuple)):
@@ -209,8 +209,8 @@ class Translator:
                 missing.append(str(catalog_path(locales_dir, domain, language)))
         if missing:
             raise CatalogError(
-                _("The translations of '{domain}' are missing for a declared language. Create "
-                  "them with: rightsaware i18n update", domain=domain),
+                N_("The translations of '{domain}' are missing for a declared language. Create "
+                   "them with: rightsaware i18n update"), params={"domain": domain},
                 details=missing,
             )
         self._domains[domain] = loaded
@@ -232,8 +232,8 @@ class Translator:
         """The compiled catalog (``NullTranslations`` for a language without one)."""
         if domain not in self._domains:
             raise CatalogError(
-                _("No translations are loaded for '{domain}'. Add them first (for an "
-                  "instrument: Translator.add_instrument).", domain=domain)
+                N_("No translations are loaded for '{domain}'. Add them first (for an "
+                   "instrument: Translator.add_instrument)."), params={"domain": domain},
             )
         return self._domains[domain].get(language, _NULL)
 
@@ -242,8 +242,8 @@ class Translator:
         language = normalize_language(locale)
         if language not in self.languages:
             raise ConfigError(
-                _("{language} is not one of the languages set up here ({languages}).",
-                  language=language, languages=", ".join(self.languages))
+                N_("{language} is not one of the languages set up here ({languages})."),
+                params={"language": language, "languages": ", ".join(self.languages)},
             )
         key = (language, domain)
         if key not in self._messages:

@@ -42,14 +42,14 @@ class UnknownLanguage(ConfigError, ValueError):
 
 
 def _unknown(value: object) -> UnknownLanguage:
-    from .i18n import _
+    from .i18n import N_
 
     return UnknownLanguage(
-        _(
+        N_(
             "'{value}' is not a language rightsaware knows. Use en (English), cy (Cymraeg) "
-            "or gd (Gàidhlig).",
-            value=str(value)[:40],
-        )
+            "or gd (Gàidhlig)."
+        ),
+        params={"value": str(value)[:40]},
     )
 
 
@@ -143,14 +143,11 @@ def bilingual_order(languages: Iterable[str], setting: str | None = None) -> tup
     elif setting == "english_first":
         rank = {"en": 0, "cy": 1, "gd": 2}
     else:
-        from .i18n import _
+        from .i18n import N_
 
         raise ConfigError(
-            _(
-                "The setting bilingual_order is '{value}'. Use one of: {choices}.",
-                value=str(setting)[:40],
-                choices=", ".join(BILINGUAL_ORDER_SETTINGS),
-            )
+            N_("The setting bilingual_order is '{value}'. Use one of: {choices}."),
+            params={"value": str(setting)[:40], "choices": ", ".join(BILINGUAL_ORDER_SETTINGS)},
         )
     return tuple(sorted(unique, key=rank.__getitem__))
 
