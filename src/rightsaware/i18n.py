@@ -21,7 +21,7 @@ field (see :mod:`rightsaware.extract`); :func:`localize` wraps that.
 
 Library code marks user-facing text with the module-level :func:`_` (translated into the
 locale made active with :func:`use_messages`, English otherwise) or :func:`N_` (marked for
-extraction, translated later).
+extraction, translated later; :func:`Nn_` marks a singular/plural pair the same way).
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ from .text import nfc
 
 CORE_DOMAIN = "rightsaware"
 #: Extraction keywords (pybabel ``-k`` syntax) for Python sources and templates.
-KEYWORDS = ("_", "gettext", "ngettext:1,2", "pgettext:1c,2", "npgettext:1c,2,3", "N_")
+KEYWORDS = ("_", "gettext", "ngettext:1,2", "pgettext:1c,2", "npgettext:1c,2,3", "N_", "Nn_:1,2")
 #: Comment tag copied into the POT (``# TRANSLATORS: ...`` above a call).
 COMMENT_TAG = "TRANSLATORS:"
 SOURCE_LANGUAGE = "en"
@@ -72,6 +72,11 @@ _NULL = _gettext.NullTranslations()
 def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
     """Mark ``message`` for extraction without translating it (translated later)."""
     return message
+
+
+def Nn_(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802 - like N_
+    """Mark a plural pair for extraction without translating it (``ngettext`` later)."""
+    return singular, plural
 
 
 def core_locales_dir() -> Any:

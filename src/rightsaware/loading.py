@@ -25,7 +25,7 @@ from attrs import frozen
 from . import expressions
 from .converter import UnknownQuestionType, make_converter
 from .errors import ExpressionError, InstrumentError
-from .i18n import N_
+from .i18n import N_, Nn_
 from .instrument import (
     CHOICE_NAME_PATTERN,
     ID_PATTERN,
@@ -274,8 +274,8 @@ def _walk_errors(exc: BaseException, path: str = "$"):
 
 
 def _failure(file: str, problems: list[Problem]) -> InstrumentError:
-    return InstrumentError(N_("{file}: {n} problem found"), problems, plural=N_("{file}: {n} problems found"),
-                           params={"file": file, "n": len(problems)})
+    singular, plural = Nn_("{file}: {n} problem found", "{file}: {n} problems found")
+    return InstrumentError(singular, problems, plural=plural, params={"file": file, "n": len(problems)})
 
 
 def validate_instrument(instrument: Instrument, problem) -> list[Problem]:  # noqa: ANN001
