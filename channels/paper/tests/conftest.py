@@ -1,8 +1,10 @@
-"""Fixtures of the paper channel's tests: a runtime with the plugin and a helper that prints
-forms, rasterises them (pypdfium2), draws marks and writes scan files."""
+"""Fixtures of the paper channel's tests: a runtime with the plugin and staff users (admin
+"siân", reviewer "morag", viewer "iolo"), a sign-in helper, and a helper that prints forms,
+rasterises them (pypdfium2), draws marks and writes scan files."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +54,33 @@ def paper_runtime(rightsaware_settings, sample_instrument, sample_instrument_pat
     extra = tmp_path / "omr-test.toml"
     extra.write_text(BENCH_TOML, encoding="utf-8")
     runtime.instruments.add(load_instrument(extra), extra)
+    add_staff(runtime)
     yield runtime
     runtime.close()
+
+
+PASSWORD = "llwybr tarw glas 42"
+STAFF = {"siân": "admin", "morag": "reviewer", "iolo": "viewer"}
+
+
+def add_staff(runtime: Any) -> None:
+    """Staff accounts with a cheap hasher (the sign-in code is the core's, tested there)."""
+    import argon2
+    from rightsaware.auth import Users
+
+    runtime._auth_users = Users(runtime.store, hasher=argon2.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    for name, role in STAFF.items():
+        runtime._auth_users.add(name, PASSWORD, role)
+
+
+def sign_in(client: Any, username: str, password: str = PASSWORD) -> Any:
+    """Sign in through the core's /login form (its own double-submit token); the response."""
+    page = client.get("/login", params={"next": "/paper"})
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    response = client.post("/login", data={"csrf_token": token, "username": username, "password": password,
+                                           "next": "/paper"}, follow_redirects=False)
+    assert response.status_code == 303, f"signing in as {username} failed"
+    return response
 
 
 @pytest.fixture
@@ -117,3 +144,14 @@ def forms(service, tmp_path) -> Forms:
     folder = tmp_path / "scans"
     folder.mkdir()
     return Forms(service, folder)
+
+
+@pytest.fixture
+def sign_in_as():
+    """``sign_in_as(client, "morag")``: sign a test client in as one of the staff."""
+    return sign_in
+
+
+@pytest.fixture
+def staff_password() -> str:
+    return PASSWORD

@@ -1,4 +1,5 @@
-"""The pages under /paper in ``rightsaware serve``: print, upload, review — accessible and CSRF-protected."""
+"""The pages under /paper in ``rightsaware serve``: print, upload, review — for signed-in reviewers,
+CSRF-protected, with every scan image shown written to the audit log."""
 
 from __future__ import annotations
 
@@ -9,11 +10,22 @@ import pytest
 
 
 @pytest.fixture
-def client(paper_runtime):
+def anonymous(paper_runtime):
     from rightsaware.server import make_app
     from starlette.testclient import TestClient
 
     return TestClient(make_app(paper_runtime))
+
+
+@pytest.fixture
+def client(paper_runtime, sign_in_as):
+    """Signed in as the reviewer "morag"."""
+    from rightsaware.server import make_app
+    from starlette.testclient import TestClient
+
+    client = TestClient(make_app(paper_runtime))
+    sign_in_as(client, "morag")
+    return client
 
 
 def _token(html: str) -> str:
@@ -72,10 +84,7 @@ def test_review_with_one_click_and_who_and_when(client, forms):
     assert "More than one circle is filled" in html
     assert client.get(f"/paper/review/{ids[0]}/image").content[:4] == b"\x89PNG"
     assert "keydown" in client.get("/paper/static/review.js").text
-    # no name yet: the decision is refused and the name asked for
-    no_name = client.post(f"/paper/review/{ids[0]}", data={"csrf_token": token, "decision": "choose:yes"})
-    assert no_name.status_code == 400 and "Give your name" in no_name.text
-    client.post("/paper/review/name", data={"csrf_token": token, "name": "Catrin Ŵ", "next": f"/paper/review/{ids[0]}"})
+    assert "Deciding as morag." in html
     forged = client.post(f"/paper/review/{ids[0]}", data={"csrf_token": "x", "decision": "choose:yes"})
     assert forged.status_code == 403
     done = client.post(f"/paper/review/{ids[0]}", data={"csrf_token": token, "decision": "choose:yes"},
@@ -88,9 +97,9 @@ def test_review_with_one_click_and_who_and_when(client, forms):
     assert last.headers["location"] == "/paper/review?done=1"
     assert "Nothing waits for review." in client.get("/paper/review").text
     item = ReviewQueue(forms.service).item(ids[0])
-    assert item.decided_by == "Catrin Ŵ" and item.decided_at is not None
+    assert item.decided_by == "morag" and item.decided_at is not None
     history = client.get(f"/paper/review/{ids[0]}").text
-    assert "Catrin Ŵ" in history and "chosen" in history
+    assert "morag" in history and "chosen" in history
     assert forms.values(printed.serials[0])["age"] == 44
     assert client.get("/paper/review/9999").status_code == 404
 
@@ -106,3 +115,46 @@ def test_review_pages_are_translated(client, forms):
     item_id = re.search(r'href="/paper/review/(\d+)"', queue).group(1)
     page = client.get(f"/paper/review/{item_id}").text
     assert "Pam mae angen person" in page and "Methu dweud" in page
+
+
+PROTECTED = [("GET", "/paper"), ("POST", "/paper/print"), ("POST", "/paper/scan"), ("GET", "/paper/review"),
+             ("GET", "/paper/review/1"), ("POST", "/paper/review/1"), ("GET", "/paper/review/1/image")]
+
+
+def test_every_page_needs_a_reviewer(paper_runtime, anonymous, sign_in_as, forms):
+    from rightsaware.server import make_app
+    from starlette.testclient import TestClient
+
+    printed = forms.print("omr-test", "en")
+    forms.scan(forms.save(forms.mark(forms.pages(printed)[0], printed, 1, {"q1": ("a", "d")})))
+    for method, path in PROTECTED:
+        response = anonymous.request(method, path, data={"csrf_token": "x"}, follow_redirects=False)
+        assert response.status_code == 303, (method, path)
+        assert response.headers["location"].startswith("/login?next=")
+    viewer = TestClient(make_app(paper_runtime))
+    sign_in_as(viewer, "iolo")
+    for method, path in PROTECTED:
+        response = viewer.request(method, path, data={"csrf_token": "x"}, follow_redirects=False)
+        assert response.status_code == 403 and "reviewer" in response.text, (method, path)
+    assert viewer.get("/paper/review/1/image").content[:4] != b"\x89PNG"
+    admin = TestClient(make_app(paper_runtime))
+    sign_in_as(admin, "siân")
+    queue = admin.get("/paper/review")
+    assert queue.status_code == 200 and "Signed in as siân" in queue.text
+    assert anonymous.get("/paper/static/review.js").status_code == 200  # the script holds no data
+
+
+def test_scan_images_shown_are_in_the_audit_log(paper_runtime, client, forms):
+    from rightsaware import audit
+
+    printed = forms.print("omr-test", "en")
+    forms.scan(forms.save(forms.mark(forms.pages(printed)[0], printed, 1, {"q1": ("a", "d")})))
+    item_id = re.search(r'href="/paper/review/(\d+)"', client.get("/paper/review").text).group(1)
+    assert not audit.entries(paper_runtime.store, action="scan.view")
+    assert client.get(f"/paper/review/{item_id}/image").content[:4] == b"\x89PNG"
+    entries = audit.entries(paper_runtime.store, action="scan.view")
+    response_id = forms.service.sheet(printed.serials[0])["response_id"]
+    assert [(e.actor, e.subject_kind, e.subject_id, e.detail["item"]) for e in entries] == [
+        ("user:morag", "response", response_id, int(item_id))]
+    client.get(f"/paper/review/{item_id}/image")
+    assert len(audit.entries(paper_runtime.store, action="scan.view")) == 2

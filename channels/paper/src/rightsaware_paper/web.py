@@ -2,21 +2,22 @@
 
 Server-rendered, in the reader's language (``?lang=``, cookie, Accept-Language), usable
 with the keyboard alone (a small script adds shortcuts: 1–9 choose, 0 blank, x can't
-tell). Every POST carries a CSRF token that must match the ``paper_csrf`` cookie
-(SameSite=Strict) and is answered with a redirect. Until logins exist (a later issue),
-the reviewer's name is asked once and kept in a cookie; it is recorded with each decision.
+tell). Every page needs a signed-in user with the ``reviewer`` role (admins too), through
+:func:`rightsaware.auth_web.require_role`: the pages show and change answers and scans of
+handwriting. Every POST carries the session's CSRF token. Decisions are recorded under the
+user's name, and every scan image shown is written to the audit log (``scan.view``).
 """
 
 from __future__ import annotations
 
-import hmac
-import secrets
 import tempfile
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 import jinja2
+from rightsaware.audit import record_request
+from rightsaware.auth_web import check_csrf, require_role
 from rightsaware.errors import RightsawareError
 from rightsaware.i18n import install_jinja, localize
 from rightsaware.server import SECURITY_HEADERS, request_language
@@ -32,12 +33,11 @@ from .texts import N_, PaperError, paper_messages
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
-CSRF_COOKIE = "paper_csrf"
-NAME_COOKIE = "paper_reviewer"
+ROLE = "reviewer"
+SCAN_VIEW = "scan.view"  # audit action: a scan image (handwriting: personal data) was shown
 LANGUAGE_OPTIONS = ("cy+en", "gd+en", "en", "cy", "gd")
 MAX_UPLOAD_FILES = 200
 MSG_CSRF = N_("This form has expired. Please try again.")
-MSG_NAME = N_("Give your name so that the decision can be recorded.")
 
 
 class PaperPages:
@@ -60,20 +60,12 @@ class PaperPages:
         messages = paper_messages(self.runtime, language)
         env = self.env.overlay()
         install_jinja(env, messages)
-        token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
-        html = env.get_template(template).render(lang=language, csrf=token, m=messages, path=request.url.path,
-                                                 reviewer=unquote(request.cookies.get(NAME_COOKIE, "")), **context)
-        response = HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
-        if request.cookies.get(CSRF_COOKIE) != token:
-            response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", path="/paper")
+        html = env.get_template(template).render(lang=language, csrf=request.state.csrf_token, m=messages,
+                                                 path=request.url.path, reviewer=request.state.user.username, **context)
+        response = HTMLResponse(html, status_code=status, headers={**SECURITY_HEADERS, "cache-control": "no-store"})
         if request.query_params.get("lang"):
             response.set_cookie("lang", language, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
         return response
-
-    @staticmethod
-    def csrf_ok(request: Request, form: Any) -> bool:
-        cookie, sent = request.cookies.get(CSRF_COOKIE, ""), str(form.get("csrf_token", ""))
-        return bool(cookie) and hmac.compare_digest(cookie.encode(), sent.encode())
 
     def messages(self, request: Request) -> Any:
         return paper_messages(self.runtime, request_language(request, self.runtime))
@@ -99,8 +91,6 @@ class PaperPages:
 
     async def print_forms(self, request: Request) -> Response:
         form = await request.form()
-        if not self.csrf_ok(request, form):
-            return await self.home(request, self.messages(request)._(MSG_CSRF), 403)
         try:
             copies = int(str(form.get("copies", "1")) or "1")
             if not 1 <= copies <= MAX_COPIES:
@@ -126,7 +116,7 @@ class PaperPages:
 
         form = await request.form(max_files=MAX_UPLOAD_FILES)
         m = self.messages(request)
-        if not self.csrf_ok(request, form):
+        if not await check_csrf(request, request.state.csrf_token, form):  # require_role(csrf=False)
             return await self.home(request, m._(MSG_CSRF), 403)
         uploads = [f for f in form.getlist("files") if hasattr(f, "read") and getattr(f, "filename", "")]
         if not uploads:
@@ -157,18 +147,6 @@ class PaperPages:
                 for i in items]
         return self.page(request, "paper_queue.html", rows=rows)
 
-    async def set_name(self, request: Request) -> Response:
-        form = await request.form()
-        if not self.csrf_ok(request, form):
-            return await self.queue(request)
-        name = " ".join(str(form.get("name", "")).split())[:100]
-        target = str(form.get("next", "/paper/review"))
-        response = RedirectResponse(target if target.startswith("/paper/") else "/paper/review", status_code=303)
-        if name:
-            response.set_cookie(NAME_COOKIE, quote(name), httponly=True, samesite="strict", path="/paper",
-                                max_age=30 * 24 * 3600)
-        return response
-
     async def item(self, request: Request, error: str | None = None, status: int = 200) -> Response:
         queue = ReviewQueue(self.service)
         try:
@@ -183,11 +161,7 @@ class PaperPages:
     async def decide(self, request: Request) -> Response:
         form = await request.form()
         m = self.messages(request)
-        if not self.csrf_ok(request, form):
-            return await self.item(request, m._(MSG_CSRF), 403)
-        who = unquote(request.cookies.get(NAME_COOKIE, ""))
-        if not who:
-            return await self.item(request, m._(MSG_NAME), 400)
+        who = request.state.user.username
         item_id = int(request.path_params["item_id"])
         action, _sep, chosen = str(form.get("decision", "")).partition(":")
         value: Any = None
@@ -219,7 +193,17 @@ class PaperPages:
             data = await run_in_threadpool(queue.crop, item)
         if data is None:
             return Response(status_code=404)
-        return Response(data, media_type="image/png", headers={**SECURITY_HEADERS, "cache-control": "private, max-age=300"})
+        await run_in_threadpool(self._audit_image, request, item)
+        return Response(data, media_type="image/png", headers={**SECURITY_HEADERS, "cache-control": "no-store"})
+
+    def _audit_image(self, request: Request, item: Item) -> None:
+        """Record who saw which scan: by response when the sheet has one (erasure forgets it), else by page."""
+        sheet = self.service.sheet(item.sheet_key) if item.sheet_key else None
+        detail = {"item": item.id, "which": "other" if request.query_params.get("which") == "other" else "item"}
+        if sheet and sheet.get("response_id"):
+            record_request(request, SCAN_VIEW, subject_kind="response", subject_id=sheet["response_id"], detail=detail)
+        else:
+            record_request(request, SCAN_VIEW, subject_kind="file", subject_id=item.page_hash, detail=detail)
 
     async def script(self, _request: Request) -> Response:
         return FileResponse(STATIC / "review.js", media_type="text/javascript", headers=SECURITY_HEADERS)
@@ -239,15 +223,16 @@ class PaperPages:
 
 
 def make_routes(runtime: Any) -> list[Route]:
+    """The routes; every page that shows or changes forms, answers or scans needs the reviewer role."""
     pages = PaperPages(runtime)
+    guard = require_role(ROLE)
     return [
-        Route("/paper", pages.home, methods=["GET"]),
-        Route("/paper/print", pages.print_forms, methods=["POST"]),
-        Route("/paper/scan", pages.upload, methods=["POST"]),
-        Route("/paper/review", pages.queue, methods=["GET"]),
-        Route("/paper/review/name", pages.set_name, methods=["POST"]),
-        Route("/paper/review/{item_id:int}", pages.item, methods=["GET"]),
-        Route("/paper/review/{item_id:int}", pages.decide, methods=["POST"]),
-        Route("/paper/review/{item_id:int}/image", pages.image, methods=["GET"]),
+        Route("/paper", guard(pages.home), methods=["GET"]),
+        Route("/paper/print", guard(pages.print_forms), methods=["POST"]),
+        Route("/paper/scan", require_role(ROLE, csrf=False)(pages.upload), methods=["POST"]),
+        Route("/paper/review", guard(pages.queue), methods=["GET"]),
+        Route("/paper/review/{item_id:int}", guard(pages.item), methods=["GET"]),
+        Route("/paper/review/{item_id:int}", guard(pages.decide), methods=["POST"]),
+        Route("/paper/review/{item_id:int}/image", guard(pages.image), methods=["GET"]),
         Route("/paper/static/review.js", pages.script, methods=["GET"]),
     ]
