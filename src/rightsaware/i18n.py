@@ -302,7 +302,7 @@ class Messages:
         self.translator.catalog(name, self.locale)  # raises if the domain is unknown
         return self.translator.messages(self.locale, name)
 
-    def _(self, message: str, **params: Any) -> str:
+    def _(self, message: str, /, **params: Any) -> str:
         """Translate ``message`` and fill its ``{placeholders}`` from ``params``."""
         message = nfc(message)
         return _format(self._catalog.gettext(message), message, params, self.locale)
@@ -381,12 +381,12 @@ def use_messages(messages: Messages) -> Iterator[Messages]:
         _active.reset(token)
 
 
-def _(message: str, **params: Any) -> str:
+def _(message: str, /, **params: Any) -> str:
     """Translate into the active locale (see :func:`use_messages`) and fill placeholders."""
     return current_messages()._(message, **params)
 
 
-def gettext(message: str, **params: Any) -> str:
+def gettext(message: str, /, **params: Any) -> str:
     return current_messages()._(message, **params)
 
 
