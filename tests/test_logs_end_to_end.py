@@ -82,13 +82,6 @@ def every_logger_at_debug() -> Iterator[logsafety.Captured]:
                     logger.removeHandler(handler)
 
 
-SQL_ROW_LINE = "DEBUG sqlalchemy.engine.Engine Row ("
-
-
-def is_sql_row(logger: str, message: object) -> bool:
-    return logger.startswith("sqlalchemy.engine") and message == "Row %r"
-
-
 def leaks(texts: list[str]) -> list[str]:
     """The lines of ``texts`` that hold the person's number or name, to say where a leak is."""
     forms = set().union(*(logsafety.variants(value) for value in PERSONAL))
@@ -250,10 +243,8 @@ def test_a_person_on_every_channel_leaves_no_trace_in_the_logs(everything, tmp_p
         run("respondents", "erase", "--phone", "-", "--yes", text="07700 900123\n")
         run("purge")
 
-    # SQLAlchemy's result rows (DEBUG) are left out here: see test_sql_result_rows_are_not_logged
-    records = [f"{r.name} {r.levelname} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records
-               if not is_sql_row(r.name, r.msg)]
-    lines = "\n".join(line for line in captured.text.splitlines() if not line.startswith(SQL_ROW_LINE))
+    records = [f"{r.name} {r.levelname} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records]
+    lines = captured.text
     assert len(records) > 20 and "INSERT INTO" in captured.text  # the logs were really listened to
     assert any(r.name.startswith("rightsaware") for r in caplog.records) or "rightsaware" in captured.text
     assert logsafety.find_personal_data([lines, *records], PERSONAL) == [], leaks([lines, *records])
@@ -261,10 +252,6 @@ def test_a_person_on_every_channel_leaves_no_trace_in_the_logs(everything, tmp_p
     assert not (tmp_path / "person.json").exists()  # erasure deleted the export that named the person
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "LEAK: with sqlalchemy.engine at DEBUG (for example the root logger at DEBUG), SQLAlchemy logs every "
-    "result row, free-text answers included. Fix in rightsaware/store/engine.py: a logging.Filter on the "
-    "'sqlalchemy.engine.Engine' logger that drops records whose msg is 'Row %r'. Then remove this mark."))
 def test_sql_result_rows_are_not_logged(rightsaware_runtime) -> None:
     from rightsaware.interview import Interviewer
 

@@ -4,10 +4,15 @@ SQLite connections run in WAL mode with foreign keys on, ``synchronous=NORMAL`` 
 30-second busy timeout. The store opens its own transactions: ``BEGIN IMMEDIATE`` for
 writes (so two processes queue for the write lock instead of failing half-way) and a
 plain deferred ``BEGIN`` for reads.
+
+Engines never log query parameters (``hide_parameters``) and, even with the
+``sqlalchemy.engine`` logger at DEBUG, never log result rows: rows hold answers, and
+free-text answers can hold names and phone numbers.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -19,6 +24,16 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
 
 from ..errors import ConfigError
+
+
+class _DropResultRows(logging.Filter):
+    """Drops SQLAlchemy's DEBUG records of result rows (they would log answers)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and record.msg.startswith("Row "))
+
+
+logging.getLogger("sqlalchemy.engine.Engine").addFilter(_DropResultRows())
 
 BUSY_TIMEOUT_SECONDS = 30
 ENV_VAR = "RIGHTSAWARE_DATABASE_URL"
