@@ -165,7 +165,9 @@ class Conversations:
         return True
 
     def _announce(self, params: Mapping[str, str]) -> None:
-        """Call the ``inbound_received`` hook for a text about to take effect."""
+        """Call the ``inbound_received`` hook for a text about to take effect (if any plugin listens)."""
+        if not self.runtime.hook.inbound_received.get_hookimpls():
+            return  # building the event costs a respondent look-up; nobody would read it
         event = self.channel.parse_inbound(dict(params), self.runtime)
         if event is not None:
             self.runtime.hook.inbound_received(event=event, channel=self.channel, runtime=self.runtime)

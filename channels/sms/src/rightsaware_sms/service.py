@@ -2,7 +2,11 @@
 
 The webhook only verifies, records and acknowledges a text (and records an opt-out at once);
 the :class:`Pump` — one background thread in the server process — then applies the
-respondent's pending texts in order and sends the replies. The worker (``rightsaware sms
+respondent's pending texts in order and sends the replies. Answering Twilio comes first:
+the pump works in the gaps between webhook requests (none in flight for
+:data:`QUIET_SECONDS`), so that under a burst it does not compete with them for the
+interpreter and for SQLite's write lock; a text waits at most :data:`MAX_DEFER_SECONDS`
+for such a gap before it is applied regardless. The worker (``rightsaware sms
 worker``) applies any text still pending after a second, so a deployment may also turn the
 pump off (``RIGHTSAWARE_SMS_SERVER_APPLIES=0``) and let the worker do all the work.
 """
@@ -13,6 +17,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from typing import Any
 
 from rightsaware.errors import ConfigError
@@ -25,6 +30,10 @@ from .sender import Sender
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 2.0
+#: The pump starts applying a text once no webhook request has been in flight for this long ...
+QUIET_SECONDS = 0.02
+#: ... or once the text has waited this long, whatever the load.
+MAX_DEFER_SECONDS = 10.0
 
 
 class SmsService:
@@ -72,6 +81,15 @@ class SmsService:
         """True once the runtime closed (or replaced) the store this service was made for."""
         return getattr(self.owner, "_store", None) is not self.store
 
+    def request_started(self) -> None:
+        """A webhook request began: the pump keeps out of its way (see :class:`Pump`)."""
+        if self.pump is not None:
+            self.pump.traffic(+1)
+
+    def request_finished(self) -> None:
+        if self.pump is not None:
+            self.pump.traffic(-1)
+
     def received(self, sender_key: str | None) -> None:
         """A text was recorded: apply it now in the background (or leave it to the worker)."""
         if sender_key and self.pump is not None:
@@ -95,12 +113,31 @@ class Pump:
 
     def __init__(self, service: SmsService) -> None:
         self.service = service
-        self.queue: queue.Queue[str] = queue.Queue()
+        self.queue: queue.Queue[tuple[str, float]] = queue.Queue()
         self._lock = threading.Lock()
+        self._in_flight = 0  # webhook requests being answered now
+        self._last_request = 0.0  # time.monotonic() when the last one finished
         self._outstanding = 0
         self._idle = threading.Event()
         self._idle.set()
         self._thread: threading.Thread | None = None
+
+    def traffic(self, change: int) -> None:
+        with self._lock:
+            self._in_flight += change
+            if change < 0:
+                self._last_request = time.monotonic()
+
+    def _wait_for_gap(self, queued_at: float) -> None:
+        """Sleep while webhook requests are being answered, at most until ``queued_at + MAX_DEFER_SECONDS``."""
+        deadline = queued_at + MAX_DEFER_SECONDS
+        while not self.service.closed:
+            now = time.monotonic()
+            with self._lock:
+                busy = self._in_flight > 0 or now - self._last_request < QUIET_SECONDS
+            if not busy or now >= deadline:
+                return
+            time.sleep(QUIET_SECONDS)
 
     def wake(self, sender_key: str) -> None:
         with self._lock:
@@ -109,7 +146,7 @@ class Pump:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="sms-pump", daemon=True)
                 self._thread.start()
-        self.queue.put(sender_key)
+        self.queue.put((sender_key, time.monotonic()))
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Block until every woken respondent has been handled (tests, benchmarks)."""
@@ -118,12 +155,13 @@ class Pump:
     def _run(self) -> None:
         while not self.service.closed:  # a closed runtime's store must not be reopened from here
             try:
-                sender_key = self.queue.get(timeout=SWEEP_SECONDS)
+                sender_key, queued_at = self.queue.get(timeout=SWEEP_SECONDS)
             except queue.Empty:
                 if not self.service.closed:
                     self._sweep()
                 continue
             try:
+                self._wait_for_gap(queued_at)
                 self.service.apply_and_send(sender_key)
             except Exception as exc:  # noqa: BLE001 - the text stays pending for the next sweep or the worker
                 # the error's type only: a message or traceback could quote a reply (personal data)
@@ -140,6 +178,7 @@ class Pump:
         cutoff = utcnow() - dt.timedelta(seconds=SWEEP_SECONDS)
         try:
             for sender_key in self.service.sms.senders_with_pending(cutoff):
+                self._wait_for_gap(time.monotonic())
                 self.service.apply_and_send(sender_key)
         except Exception as exc:  # noqa: BLE001
             log.error("applying pending SMS replies failed (%s); the worker will retry", type(exc).__name__)

@@ -5,7 +5,8 @@ Every request's ``X-Twilio-Signature`` is checked against the configured public 
 server sees; a missing or wrong signature gets 403 and changes nothing. A text is recorded
 durably (once per ``MessageSid``; an opt-out takes effect at once) before the answer, an
 empty TwiML ``<Response/>``, goes back; it is then applied and answered by the pump of
-:mod:`rightsaware_sms.service` (or by the worker), through the outbox.
+:mod:`rightsaware_sms.service` (or by the worker), through the outbox. The pump waits for a
+gap between webhook requests, so it is told when each one starts and ends.
 """
 
 from __future__ import annotations
@@ -78,6 +79,13 @@ def make_routes(service: Any) -> list[Route]:
     runtime, channel = service.runtime, service.channel
 
     async def inbound(request: Request) -> Response:
+        service.request_started()
+        try:
+            return await answer_inbound(request)
+        finally:
+            service.request_finished()
+
+    async def answer_inbound(request: Request) -> Response:
         form = await verified_form(request, runtime, channel, INBOUND_PATH)
         if form is None:
             return PlainTextResponse("Forbidden", status_code=403)
