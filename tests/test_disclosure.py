@@ -228,3 +228,25 @@ def test_many_small_groups_are_solved_quickly() -> None:
     problem, values, equations = two_way(cells)
     result = problem.solve()
     assert_protected(values, equations, set(result.suppressed))
+
+
+def test_disclosure_control_runs_blas_on_one_thread_and_puts_it_back(monkeypatch) -> None:
+    from rightsaware import disclosure_checks
+    from rightsaware.disclosure_blas import blas_threads, one_blas_thread
+
+    before = blas_threads()
+    seen = []
+    original = disclosure_checks._Factor.__init__
+
+    def factor(self, matrix):
+        seen.append(blas_threads())
+        original(self, matrix)
+
+    monkeypatch.setattr(disclosure_checks._Factor, "__init__", factor)
+    problem, _values, _equations = two_way({("a", "x"): 20, ("a", "y"): 3, ("b", "x"): 15, ("b", "y"): 40})
+    assert problem.solve().primary == {("a", "y")}
+    assert seen and all(threads == [1] * len(before) for threads in seen)
+    assert blas_threads() == before
+    with one_blas_thread(), one_blas_thread():  # nested uses restore only at the outermost end
+        assert blas_threads() == [1] * len(before)
+    assert blas_threads() == before

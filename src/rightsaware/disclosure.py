@@ -31,6 +31,7 @@ from typing import Any
 
 from attrs import frozen
 
+from .disclosure_blas import one_blas_thread
 from .disclosure_checks import BASE, CELL, FIXED, HIDDEN, SIZE, TOTAL, ChecksMixin, DisclosureError
 from .disclosure_choice import ChoiceMixin
 from .errors import ConfigError
@@ -134,6 +135,10 @@ class SuppressionProblem(ChecksMixin, ChoiceMixin):
     # -- solving ----------------------------------------------------------------------------
     def solve(self) -> Suppression:
         """Primary then secondary suppression until no small count can be worked out."""
+        with one_blas_thread():
+            return self._solve()
+
+    def _solve(self) -> Suppression:
         t = self.threshold
         hidden = {i for i, kind in enumerate(self._kinds) if kind == HIDDEN}
         primary = {i for i, v in enumerate(self._values) if 1 <= v < t and self._kinds[i] not in (FIXED, HIDDEN)}
