@@ -178,7 +178,7 @@ def test_plural_summary_and_problem_details_translate(translator) -> None:
     error = caught.value
     assert str(error).splitlines()[0] == "x.toml: 1 problem found"
     cy = error.display(translator.messages("cy")).splitlines()
-    assert cy == ["x.toml: canfuwyd 1 problem", "  x.toml:7: questions[0].label: mae angen label ar gwestiwn"]
+    assert cy == ["x.toml: canfuwyd 1 broblem", "  x.toml:7: questions[0].label: mae angen label ar gwestiwn"]
     gd = error.display(translator.messages("gd")).splitlines()
     assert gd[0] == "x.toml: chaidh 1 duilgheadas a lorg"
     assert error.problems[0].format(translator.messages("gd")._).endswith("feumaidh leubail a bhith aig ceist")
