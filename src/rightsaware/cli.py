@@ -235,11 +235,11 @@ def serve(obj: Context, host: str | None, port: int | None, db: str | None) -> N
         runtime.settings = runtime.settings.with_overrides(database_url=db)
     host = host or runtime.settings.host
     port = port or runtime.settings.port
-    from .logsafety import install
+    from .logsafety import configure
     from .retention import start_scheduled_purge
 
+    configure(runtime.settings.log_level)  # stderr at the log_level setting, personal data redacted
     runtime.store  # noqa: B018 - open and migrate before accepting requests
-    install()  # redact personal data from every log record
     purger = start_scheduled_purge(runtime)  # retention periods applied daily (purge_interval_hours)
     click.echo(obj.m._("rightsaware is running on http://{host}:{port} (press Ctrl+C to stop)", host=host, port=port))
     try:

@@ -4,6 +4,8 @@
   phone number or an e-mail address in a log record (message, arguments and exception
   text) with ``[redacted]``. :func:`install` puts it on every handler of the root logger;
   it is a second line of defence: code must still never log personal data.
+* :func:`configure` — what ``rightsaware serve`` calls: a standard-error handler at the
+  ``log_level`` setting (unless logging is already set up), with the filter installed.
 * :func:`capture` — a context manager that records every log line (all loggers, DEBUG and
   up, SQLAlchemy's SQL log included, exceptions formatted with their tracebacks).
 * :func:`variants` and :func:`find_personal_data` — the forms in which a phone number or a
@@ -62,6 +64,30 @@ def install(logger: logging.Logger | None = None) -> RedactingFilter:
         if redacting not in handler.filters:
             handler.addFilter(redacting)
     return redacting
+
+
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def configure(level: str) -> RedactingFilter:
+    """Log to standard error at ``level`` (the ``log_level`` setting), redacted.
+
+    An application that set up logging already keeps its handlers; the filter is added to them.
+    """
+    from .errors import ConfigError
+    from .i18n import N_
+
+    name = level.strip().upper()
+    if name not in LEVELS:
+        raise ConfigError(N_("log_level must be one of {levels}, not '{value}'"),
+                          params={"levels": ", ".join(LEVELS), "value": level})
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(name)
+    return install(root)
 
 
 class Captured:
