@@ -118,6 +118,7 @@ def test_review_pages_are_translated(client, forms):
 
 
 PROTECTED = [("GET", "/paper"), ("POST", "/paper/print"), ("POST", "/paper/scan"), ("GET", "/paper/review"),
+             ("POST", "/paper/review/1/withdraw"),
              ("GET", "/paper/review/1"), ("POST", "/paper/review/1"), ("GET", "/paper/review/1/image")]
 
 

@@ -64,6 +64,13 @@ class PaperChannel:
         (folder / f"{invitation.instrument_id}-{serial}.pdf").write_bytes(forms.pdf)
         return Receipt(ok=True, provider_id=serial)
 
+    def purge_personal_data(self, kind: str, before: Any, runtime: Any, dry_run: bool) -> int:
+        """``rightsaware purge``: scan images older than ``retention_scans_days``; sheets whose answers went."""
+        from .privacy import purge
+        from .service import PaperService
+
+        return purge(PaperService(runtime), kind, before, dry_run)
+
     def parse_inbound(self, payload: Any, runtime: Any) -> InboundEvent | None:
         """Read one page image (bytes, or ``{"image": bytes}``); ``None`` when it is not a page of ours."""
         data = payload.get("image") if isinstance(payload, dict) else payload

@@ -2,7 +2,7 @@
 
 The channel itself, the ``rightsaware_paper`` catalogs, the ``rightsaware paper`` commands
 (print, scan, review, pages) and the pages under ``/paper`` (print a form, upload scans,
-the review queue).
+the review queue), and the erasure of a respondent's scans and sheets (``respondent_erased``).
 """
 
 from __future__ import annotations
@@ -42,3 +42,12 @@ def register_routes(register: Any, runtime: Any) -> None:
     register(routes[0], title="Paper forms", domain="rightsaware_paper")  # msgid from the templates
     for route in routes[1:]:
         register(route)
+
+
+@hookimpl
+def respondent_erased(respondent_id: Any, response_ids: Any, runtime: Any) -> None:  # noqa: ARG001
+    """Delete the scans, crops and paper rows of the person's sheets (see :mod:`.privacy`)."""
+    from .privacy import erase_responses
+    from .service import PaperService
+
+    erase_responses(PaperService(runtime), list(response_ids))

@@ -55,6 +55,7 @@ ACTION_NAMES = {
     "same_sheet": N_("the same sheet"),
     "different_person": N_("another person's form"),
     "superseded": N_("replaced by a later scan"),
+    "withdrawn": N_("consent withdrawn"),
 }
 
 STATES = {

@@ -34,6 +34,8 @@ def review() -> None:
     rightsaware paper review decide 16 unreadable --who "Siân"   no answer is recorded
     rightsaware paper review decide 17 keyed heard=yes age=67 --who "Siân"   (a page typed in)
     rightsaware paper review decide 18 identify "RA1|…" --who "Siân"     (the code printed on the page)
+    rightsaware paper review withdraw 19 --who "Siân"    the page says the person withdraws consent
+    rightsaware paper review withdraw --sheet K7QX2M --who "Siân"
     """
 
 
@@ -81,7 +83,12 @@ def show(obj: Any, item_id: int, image: Path | None, as_json: bool) -> None:
         if image is not None:
             data = queue.crop(item)
             if data is not None:
+                from rightsaware.audit import cli_actor
+
+                from .privacy import audit_scan_view
+
                 image.write_bytes(data)
+                audit_scan_view(service, item, actor=cli_actor())
                 row["image"] = str(image)
         if as_json:
             click.echo(json.dumps(row, ensure_ascii=False, indent=2, default=str))
@@ -122,6 +129,34 @@ def decide(obj: Any, item_id: int, action: str, values: tuple[str, ...], who: st
             value = list(values) if multiple else " ".join(values)
         decided = queue.decide(item_id, action, value, who=who)
         click.echo(_("Item {id} decided by {who}.", id=decided.id, who=decided.decided_by))
+        click.echo(ngettext("{n} item waiting.", "{n} items waiting.", queue.count("open")))
+
+
+@review.command()
+@click.argument("item_id", type=int, required=False)
+@click.option("--sheet", "serial", help="The sheet's code (its serial) instead of a review item.")
+@click.option("--who", required=True, help="Your name, recorded with the decision.")
+@click.pass_obj
+def withdraw(obj: Any, item_id: int | None, serial: str | None, who: str) -> None:
+    """The person wrote on the form that they withdraw consent: leave the sheet's answers out.
+
+    Their answers leave every later report and export at once (through the core's withdrawal,
+    as ``rightsaware respondents withdraw`` does) and the sheet's open items are closed.
+    """
+    from rightsaware.audit import cli_actor
+
+    from .privacy import sheet_by_serial, sheet_of_item, withdraw_sheet
+
+    if (item_id is None) == (serial is None):
+        raise click.UsageError(_("Give a review item's number or --sheet with the sheet's code, not both."))
+    if not who.strip():
+        raise click.UsageError(_("Give your name so that the decision can be recorded."))
+    with _queue(obj) as (service, _m):
+        queue = ReviewQueue(service)
+        sheet = sheet_by_serial(service, serial) if serial else sheet_of_item(service, queue.item(item_id))
+        withdraw_sheet(service, sheet, who=who.strip(), actor=f"{cli_actor()}")
+        click.echo(_("Sheet {serial} is withdrawn: its answers are left out of every report and export.",
+                     serial=sheet["sheet_key"]))
         click.echo(ngettext("{n} item waiting.", "{n} items waiting.", queue.count("open")))
 
 

@@ -175,6 +175,10 @@ class PaperService:
         sheet = self.sheet(sheet_key)
         if sheet is None or not sheet["response_id"]:
             return {}
+        from .privacy import is_withdrawn
+
+        if is_withdrawn(self, sheet["response_id"]):  # the person withdrew: nothing more is stored
+            return {}
         with self.engine.connect() as connection:
             rows = [dict(r) for r in connection.execute(select(db.answers).where(
                 db.answers.c.sheet_key == sheet_key)).mappings()]

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
-from rightsaware.audit import record_request
+from rightsaware.audit import user_actor
 from rightsaware.auth_web import check_csrf, require_role
 from rightsaware.errors import RightsawareError
 from rightsaware.i18n import install_jinja, localize
@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from .privacy import audit_scan_view, is_withdrawn, sheet_of_item, withdraw_sheet
 from .reasons import explain, state_name
 from .review import ACTIONS, Item, ReviewError, ReviewQueue
 from .service import MAX_COPIES, PaperService
@@ -34,10 +35,10 @@ from .texts import N_, PaperError, paper_messages
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 ROLE = "reviewer"
-SCAN_VIEW = "scan.view"  # audit action: a scan image (handwriting: personal data) was shown
 LANGUAGE_OPTIONS = ("cy+en", "gd+en", "en", "cy", "gd")
 MAX_UPLOAD_FILES = 200
 MSG_CSRF = N_("This form has expired. Please try again.")
+MSG_CONFIRM_WITHDRAW = N_("Tick the box to confirm that the page says the person withdraws their consent.")
 
 
 class PaperPages:
@@ -181,6 +182,30 @@ class PaperPages:
         target = f"/paper/review/{following.id}" if following else "/paper/review?done=1"
         return RedirectResponse(target, status_code=303)
 
+    async def withdraw(self, request: Request) -> Response:
+        """The page says the person withdraws consent: withdraw the sheet's response (core API)."""
+        form = await request.form()
+        m = self.messages(request)
+        if form.get("confirm") != "1":
+            return await self.item(request, m._(MSG_CONFIRM_WITHDRAW), 400)
+        item_id = int(request.path_params["item_id"])
+        username = request.state.user.username
+
+        def run() -> Item | None:
+            queue = ReviewQueue(self.service)
+            sheet = sheet_of_item(self.service, queue.item(item_id))
+            withdraw_sheet(self.service, sheet, who=username, actor=user_actor(username))
+            return queue.next_open(item_id)
+
+        try:
+            following = await run_in_threadpool(run)
+        except ReviewError:
+            return await self.item(request)  # the 404 page
+        except PaperError as exc:
+            return await self.item(request, exc.translated(m), 400)
+        target = f"/paper/review/{following.id}" if following else "/paper/review?done=1"
+        return RedirectResponse(target, status_code=303)
+
     async def image(self, request: Request) -> Response:
         queue = ReviewQueue(self.service)
         try:
@@ -197,13 +222,8 @@ class PaperPages:
         return Response(data, media_type="image/png", headers={**SECURITY_HEADERS, "cache-control": "no-store"})
 
     def _audit_image(self, request: Request, item: Item) -> None:
-        """Record who saw which scan: by response when the sheet has one (erasure forgets it), else by page."""
-        sheet = self.service.sheet(item.sheet_key) if item.sheet_key else None
-        detail = {"item": item.id, "which": "other" if request.query_params.get("which") == "other" else "item"}
-        if sheet and sheet.get("response_id"):
-            record_request(request, SCAN_VIEW, subject_kind="response", subject_id=sheet["response_id"], detail=detail)
-        else:
-            record_request(request, SCAN_VIEW, subject_kind="file", subject_id=item.page_hash, detail=detail)
+        which = "other" if request.query_params.get("which") == "other" else "item"
+        audit_scan_view(self.service, item, actor=user_actor(request.state.user.username), which=which)
 
     async def script(self, _request: Request) -> Response:
         return FileResponse(STATIC / "review.js", media_type="text/javascript", headers=SECURITY_HEADERS)
@@ -219,7 +239,14 @@ class PaperPages:
         from .item_view import item_view
 
         language = request_language(request, self.runtime)
-        return item_view(self.service, item, language, localize, ACTIONS)
+        context = item_view(self.service, item, language, localize, ACTIONS)
+        try:
+            sheet = sheet_of_item(self.service, item)
+        except PaperError:
+            sheet = None
+        context["can_withdraw"] = sheet is not None
+        context["withdrawn"] = sheet is not None and is_withdrawn(self.service, sheet["response_id"])
+        return context
 
 
 def make_routes(runtime: Any) -> list[Route]:
@@ -233,6 +260,7 @@ def make_routes(runtime: Any) -> list[Route]:
         Route("/paper/review", guard(pages.queue), methods=["GET"]),
         Route("/paper/review/{item_id:int}", guard(pages.item), methods=["GET"]),
         Route("/paper/review/{item_id:int}", guard(pages.decide), methods=["POST"]),
+        Route("/paper/review/{item_id:int}/withdraw", guard(pages.withdraw), methods=["POST"]),
         Route("/paper/review/{item_id:int}/image", guard(pages.image), methods=["GET"]),
         Route("/paper/static/review.js", pages.script, methods=["GET"]),
     ]
