@@ -124,7 +124,7 @@ def instruments_list(obj: Context, ids: bool, as_json: bool) -> None:
         inst = entry.instrument
         click.echo(f"{inst.id}  v{inst.version}  [{', '.join(inst.languages)}]  {inst.title}")
     for problem in library.problems:
-        click.echo(m._("Skipped a broken instrument file: {error}", error=str(problem)), err=True)
+        click.echo(m._("Skipped a broken instrument file: {error}", error=problem.display(m)), err=True)
 
 
 @instruments.command("show")
@@ -287,6 +287,20 @@ def ui_messages(runtime=None, language: str | None = None):  # noqa: ANN001, ANN
         return ENGLISH
 
 
+class _LazyMessages:
+    """``ui_messages(runtime, language)``, loaded when first used (``--help`` stays fast)."""
+
+    def __init__(self, runtime, language: str) -> None:  # noqa: ANN001
+        self._runtime = runtime
+        self._language = language
+        self._messages = None
+
+    def __getattr__(self, name: str):  # noqa: ANN204
+        if self._messages is None:
+            self._messages = ui_messages(self._runtime, self._language)
+        return getattr(self._messages, name)
+
+
 def _show_error(exc: RightsawareError, messages) -> None:  # noqa: ANN001
     try:
         text = exc.display(messages)
@@ -306,13 +320,12 @@ def main(argv: list[str] | None = None) -> None:
 
     debug = bool(os.environ.get("RIGHTSAWARE_DEBUG"))
     language = ui_language()
-    runtime = None
-    messages = ui_messages(None, language)
+    messages = _LazyMessages(None, language)
     try:
         from .runtime import Runtime
 
         runtime = Runtime()
-        messages = ui_messages(runtime, language)
+        messages = _LazyMessages(runtime, language)
         group = build_cli(runtime)
         obj = Context(runtime, language)
         try:
