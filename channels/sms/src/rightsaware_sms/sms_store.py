@@ -120,6 +120,8 @@ class SmsStore:
         self.engine = store.engine
         metadata.create_all(self.engine, checkfirst=True)
         self._insert_inbound = _insert(self.engine)(inbound).on_conflict_do_nothing()
+        # RETURNING with several rows: PostgreSQL, and SQLite 3.35+ through SQLAlchemy's insertmanyvalues
+        self._returning = bool(getattr(self.engine.dialect, "insert_executemany_returning", False))
         self._inbound_writer = GroupCommitWriter(self.engine, self._write_inbound)
 
     # -- inbound log ---------------------------------------------------------------------------
@@ -134,23 +136,35 @@ class SmsStore:
                                             "state": "pending", "received_at": utcnow()})
 
     def _write_inbound(self, connection: Any, batch: list[dict[str, Any]]) -> list[int | None]:
-        """Insert a batch of texts (three statements); each one's new row id, ``None`` for a duplicate."""
-        sids = [values["message_sid"] for values in batch]
-        known = set(connection.scalars(select(inbound.c.message_sid).where(inbound.c.message_sid.in_(sids))))
+        """Insert a batch of texts in one statement; each one's new row id, ``None`` for a duplicate.
+
+        ``INSERT … ON CONFLICT DO NOTHING RETURNING`` gives back only the rows it inserted, so
+        a ``MessageSid`` already stored (a retry) gets no id; a second copy within the batch
+        is dropped before the insert.
+        """
         rows, first = [], set()
         for values in batch:
             sid = values["message_sid"]
-            if sid in known or sid in first:
+            if sid in first:
                 continue
             first.add(sid)
             text = json.dumps(values["payload"], ensure_ascii=False)  # encrypted here, off the request's thread
             rows.append({**values, "payload": self.store.keyring.encrypt(text, context=_inbound_context(sid))})
+        ids: dict[str, int] = {}
         if rows:
-            connection.execute(self._insert_inbound, rows)
-        ids = dict(connection.execute(select(inbound.c.message_sid, inbound.c.id)
-                                      .where(inbound.c.message_sid.in_(list(first)))).all()) if first else {}
+            if self._returning:
+                ids = dict(connection.execute(self._insert_inbound.returning(inbound.c.message_sid, inbound.c.id),
+                                              rows).all())
+            else:
+                known = set(connection.scalars(select(inbound.c.message_sid).where(inbound.c.message_sid.in_(list(first)))))
+                fresh = [row for row in rows if row["message_sid"] not in known]
+                if fresh:
+                    connection.execute(self._insert_inbound, fresh)
+                    ids = dict(connection.execute(select(inbound.c.message_sid, inbound.c.id).where(
+                        inbound.c.message_sid.in_([row["message_sid"] for row in fresh]))).all())
         results: list[int | None] = []
-        for sid in sids:
+        for values in batch:
+            sid = values["message_sid"]
             results.append(ids.get(sid) if sid in first else None)
             first.discard(sid)  # a second copy in the same batch is a duplicate
         return results

@@ -77,6 +77,10 @@ async def verified_form(request: Request, runtime: Any, channel: Any, path: str)
 def make_routes(service: Any) -> list[Route]:
     """The two webhook routes."""
     runtime, channel = service.runtime, service.channel
+    acknowledgement = twiml().encode("utf-8")  # the same empty <Response/> every time: built once
+
+    def acknowledge() -> Response:
+        return Response(acknowledgement, media_type=TWIML)
 
     async def inbound(request: Request) -> Response:
         service.request_started()
@@ -97,17 +101,17 @@ def make_routes(service: Any) -> list[Route]:
             return PlainTextResponse("Bad request: MessageSid and From are required", status_code=400)
         row_id = await asyncio.wrap_future(text.record(service.sms))  # group commit, no thread per request
         if row_id is None:
-            return Response(twiml(), media_type=TWIML)  # a retry of a text we have: nothing changes
+            return acknowledge()  # a retry of a text we have: nothing changes
         if text.keyword is not None:
             await run_in_threadpool(conversations.after_recording, text, row_id)
         service.received(text.key)
-        return Response(twiml(), media_type=TWIML)
+        return acknowledge()
 
     async def status(request: Request) -> Response:
         form = await verified_form(request, runtime, channel, STATUS_PATH)
         if form is None:
             return PlainTextResponse("Forbidden", status_code=403)
         await run_in_threadpool(service.status, form)
-        return Response(twiml(), media_type=TWIML)
+        return acknowledge()
 
     return [Route(INBOUND_PATH, inbound, methods=["POST"]), Route(STATUS_PATH, status, methods=["POST"])]
