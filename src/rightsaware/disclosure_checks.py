@@ -59,13 +59,13 @@ class _Factor:
         r = self.rank
         return self.u[:, :r] @ (self.vt[:r, position] / self.s[:r])
 
-    def would_free(self, certificate: np.ndarray, columns: np.ndarray) -> np.ndarray:
-        """For each column (one per candidate, over the same equations): whether adding it as
-        one more unknown frees the variable (it lies in the column space, and the variable's
-        determining combination uses it)."""
+    def in_column_space(self, columns: np.ndarray) -> np.ndarray:
+        """For each column (one per candidate count, over the same equations): whether it lies
+        in the column space of the equations. Adding such a count as one more unknown frees a
+        determined variable when, besides, the variable's determining combination uses it."""
         projected = self.u[:, : self.rank].T @ columns
         residual = (columns * columns).sum(axis=0) - (projected * projected).sum(axis=0)
-        return (residual <= 1e-9) & (np.abs(certificate @ columns) > 1e-7)
+        return residual <= 1e-9
 
 
 class ChecksMixin:
@@ -139,21 +139,30 @@ class ChecksMixin:
                     if i in position:
                         matrix[row, position[i]] = c
             factor = _Factor(matrix)
+            outside, outside_vars = self._outside(equations, unknown)
             found = {}
             pinned_alone: dict[int, bool] = {}
+            pending = []
             for i in guarded:
                 if not factor.determined(position[i]):
                     continue
                 weights = factor.certificate(position[i])
-                used = self._used(weights, equations, unknown)
+                used = self._used(weights, outside, outside_vars)
                 for k in used:
                     if k not in pinned_alone:
                         pinned_alone[k] = self._pinned_alone(k, unknown)
-                free = [k for k in used if not pinned_alone[k]]
+                pending.append((i, weights, used, [k for k in used if not pinned_alone[k]]))
+            candidates = sorted({k for *_rest, free in pending for k in free})
+            if candidates:  # every candidate column projected once for all the exposed variables
+                columns = np.stack([self._column(k, row_of, matrix.shape[0]) for k in candidates], axis=1)
+                in_space = factor.in_column_space(columns)
+                column_of = {k: n for n, k in enumerate(candidates)}
+            for i, weights, used, free in pending:
                 useful: set[int] = set()
                 if free:
-                    columns = np.stack([self._column(k, row_of, matrix.shape[0]) for k in free], axis=1)
-                    useful = {k for k, ok in zip(free, factor.would_free(weights, columns)) if ok}
+                    picked = [column_of[k] for k in free]
+                    frees = in_space[picked] & (np.abs(weights @ columns[:, picked]) > 1e-7)
+                    useful = {k for k, ok in zip(free, frees) if ok}
                 found[i] = (useful, used)
             if not found:
                 pinned = self._pinned_by_bounds(variables, guarded, unknown)
@@ -176,20 +185,28 @@ class ChecksMixin:
         """Whether ``k`` would be given away by an equation whose other counts are all published."""
         return any(all(j == k or j not in unknown for j in self._equations[e]) for e in self._live[k])
 
-    def _used(self, weights: np.ndarray, equations: list[int], unknown: set[int]) -> dict[int, float]:
+    def _outside(self, equations: list[int], unknown: set[int]) -> tuple[sparse.csc_array, np.ndarray]:
+        """The coefficients of the equations on suppressible published counts (one column
+        each, with the counts' indices): what a determining combination of them uses."""
+        rows, cols, data, columns = [], [], [], {}
+        for row, e in enumerate(equations):
+            for i, c in self._equations[e].items():
+                if i not in unknown and self._kinds[i] in COST and self._values[i] > 0:
+                    rows.append(row)
+                    cols.append(columns.setdefault(i, len(columns)))
+                    data.append(float(c))
+        matrix = sparse.csc_array((data, (rows, cols)), shape=(len(equations), len(columns)))
+        return matrix, np.fromiter(columns, dtype=np.int64, count=len(columns))
+
+    @staticmethod
+    def _used(weights: np.ndarray, outside: sparse.csc_array, outside_vars: np.ndarray) -> dict[int, float]:
         """Suppressible published counts with their (non-zero) weight in a determining combination.
 
         The combination is the smallest one; a count that every way of working the exposed
         one out needs gets the largest weight."""
-        totals: dict[int, float] = {}
-        for weight, e in zip(weights, equations):
-            if abs(weight) < TOL:
-                continue
-            for i, c in self._equations[e].items():
-                if i not in unknown:
-                    totals[i] = totals.get(i, 0.0) + weight * c
-        return {i: abs(w) for i, w in totals.items()
-                if abs(w) > 1e-7 and self._kinds[i] in COST and self._values[i] > 0}
+        totals = np.abs(outside.T @ np.where(np.abs(weights) < TOL, 0.0, weights))
+        keep = np.flatnonzero(totals > 1e-7)
+        return dict(zip(outside_vars[keep].tolist(), totals[keep].tolist()))
 
     def _pinned_by_bounds(self, variables: list[int], guarded: list[int], unknown: set[int]) -> int | None:
         """A guarded variable that the lower bounds (1 if suppressed, 0 if hidden) fix, if any.
