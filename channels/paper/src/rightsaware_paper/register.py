@@ -155,11 +155,57 @@ def _decode(image: np.ndarray) -> str | None:
     return None
 
 
+_LAST_VERSION = [0]  # the version read last: tried first
+
+
+@functools.cache
+def _qr_corners() -> tuple[tuple[int, np.ndarray], ...]:
+    """(version, corners in the QR crop) of every QR version the composer can print, smallest first.
+
+    The composer puts the symbol's top-right corner at a fixed place (see ``Composer._qr_spot``);
+    only its size depends on the version.
+    """
+    from .compose import MARKER_INSET, MARKER_SIZE, QR_MODULE
+    from .layout import PAGE_WIDTH
+
+    right = PAGE_WIDTH - MARKER_INSET - MARKER_SIZE - 4.0 - 4 * QR_MODULE
+    top = MARKER_INSET + 4 * QR_MODULE
+    x0, y0, w, h = QR_REGION
+    found = []
+    for version in range(1, 41):
+        side = (17 + 4 * version) * QR_MODULE
+        if right - side < x0 or top + side > y0 + h:
+            break
+        corners = np.array([[right - side, top], [right, top], [right, top + side], [right - side, top + side]],
+                           dtype=np.float32)
+        found.append((version, ((corners - np.array([x0, y0], dtype=np.float32)) * QR_PX_PER_MM).reshape(1, 4, 2)))
+    return tuple(found)
+
+
+def _decode_in_place(crop: np.ndarray) -> str | None:
+    """Decode the code where the composer printed it, without searching for it (fast path).
+
+    Reed–Solomon error correction makes a wrong grid give no text rather than wrong text;
+    the page's check (HMAC) is verified afterwards either way.
+    """
+    detector = _qr_detector()
+    candidates = sorted(_qr_corners(), key=lambda vc: vc[0] != _LAST_VERSION[0])  # a batch is mostly one form
+    for version, corners in candidates:
+        try:
+            text, _straight = detector.decode(crop, corners)
+        except cv2.error:
+            continue
+        if text:
+            _LAST_VERSION[0] = version
+            return text
+    return None
+
+
 def read_qr(grey: np.ndarray, registration: Registration | None) -> str | None:
     """The text of the page's QR code, or ``None`` when no code can be read."""
     if registration is not None:
         crop = warp(grey, registration.homography, QR_PX_PER_MM, QR_REGION)
-        text = _decode(crop)
+        text = _decode_in_place(crop) or _decode(crop)
         if text:
             return text
         _, binary = cv2.threshold(cv2.GaussianBlur(crop, (3, 3), 0), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)

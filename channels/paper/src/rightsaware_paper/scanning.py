@@ -191,10 +191,8 @@ class Scanner:
         page = layout.page(page_no)
         with write_transaction(self.engine) as connection:
             connection.execute(update(db.pages).where(db.pages.c.hash == page_hash).values(sheet_key=sheet_key))
-            for answer in answers:
-                if answer["state"] == "accepted":
-                    self.service.put_answer(connection, sheet_key, answer["question"], answer["value"], "mark",
-                                            page_hash)
+            self.service.put_answers(connection, sheet_key, {a["question"]: a["value"] for a in answers
+                                                             if a["state"] == "accepted"}, "mark", page_hash)
         for answer in answers:
             if answer["state"] == "accepted":
                 continue

@@ -17,7 +17,7 @@ from rightsaware.errors import NotFound
 from rightsaware.flow import MSG_REQUIRED, AnswerError
 from rightsaware.interview import Interviewer
 from rightsaware.settings import ensure_secret_key
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, bindparam, select, update
 
 from . import storage as db
 from .compose import Composer
@@ -164,11 +164,19 @@ class PaperService:
         return response_id
 
     def put_answer(self, connection: Any, sheet_key: str, question: str, value: Any, source: str, page_hash: str) -> None:
+        self.put_answers(connection, sheet_key, {question: value}, source, page_hash)
+
+    def put_answers(self, connection: Any, sheet_key: str, values: dict[str, Any], source: str, page_hash: str) -> None:
+        """Replace these answers of the sheet, in two statements whatever their number."""
+        if not values:
+            return
         table = db.answers
-        connection.execute(table.delete().where(and_(table.c.sheet_key == sheet_key, table.c.question == question)))
-        connection.execute(table.insert().values(
-            sheet_key=sheet_key, question=question, value_json=dumps(value), source=source, page_hash=page_hash,
-            status="pending", message=None, updated_at=now()))
+        connection.execute(table.delete().where(and_(table.c.sheet_key == sheet_key, table.c.question.in_(list(values)))))
+        at = now()
+        connection.execute(table.insert(), [
+            {"sheet_key": sheet_key, "question": name, "value_json": dumps(value), "source": source,
+             "page_hash": page_hash, "status": "pending", "message": None, "updated_at": at}
+            for name, value in values.items()])
 
     def sync_sheet(self, sheet_key: str) -> dict[str, str]:
         """Submit the sheet's decided answers the response lacks; returns each answer's status."""
@@ -192,6 +200,7 @@ class PaperService:
         submit: dict[str, Any] = {}
         parsed: dict[str, Any] = {}
         statuses: dict[str, tuple[str, str | None]] = {}
+        known = {row["question"]: (row["status"], row["message"]) for row in rows}
         for row in rows:
             name, raw = row["question"], _raw(loads(row["value_json"]))
             try:
@@ -222,11 +231,14 @@ class PaperService:
                 statuses[name] = ("stored", None)
             else:
                 statuses[name] = ("pending" if open_items else "not_asked", None)
-        with write_transaction(self.engine) as connection:
-            for name, (status, message) in statuses.items():
+        changed = [{"q": name, "s": status, "m": message} for name, (status, message) in statuses.items()
+                   if (status, message) != known.get(name)]
+        if changed:  # one statement for every answer whose status changed
+            at = now()
+            with write_transaction(self.engine) as connection:
                 connection.execute(update(db.answers).where(and_(
-                    db.answers.c.sheet_key == sheet_key, db.answers.c.question == name)).values(
-                    status=status, message=message, updated_at=now()))
+                    db.answers.c.sheet_key == sheet_key, db.answers.c.question == bindparam("q"))).values(
+                    status=bindparam("s"), message=bindparam("m"), updated_at=at), changed)
         if not open_items and response.status == "active" and self.sheet_complete(sheet):
             # Paper cannot ask again: a sheet whose pages are all read and decided is finished,
             # with any blanks left unanswered, so referrals and reports include it.
