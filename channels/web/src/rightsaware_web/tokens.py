@@ -95,7 +95,7 @@ class Tokens:
         key = derive_key(secret)
         self._session = itsdangerous.URLSafeTimedSerializer(key, salt="rightsaware-web/session")
         # Cookies already verified: a browser sends the same cookie with page after page.
-        self._verified: dict[str, tuple[dict[str, Any], float]] = {}
+        self._verified: dict[str, tuple[str, float]] = {}
         self._links = itsdangerous.Signer(key, salt="rightsaware-web/link")
 
     # -- session cookie --------------------------------------------------------------------
@@ -114,9 +114,9 @@ class Tokens:
         text always has the same signature); its age is still checked every time.
         """
         known = self._verified.get(value)
-        if known is not None:
+        if known is not None:  # kept as JSON text: every caller gets its own copy
             age = time.time() - known[1]
-            return (dict(known[0]), known[1]) if 0 <= age <= max_age else None
+            return (json.loads(known[0]), known[1]) if 0 <= age <= max_age else None
         try:
             data, signed = self._session.loads(value, max_age=max_age, return_timestamp=True)
         except (itsdangerous.BadData, json.JSONDecodeError, UnicodeDecodeError):
@@ -125,8 +125,8 @@ class Tokens:
             return None
         if len(self._verified) >= VERIFIED_LIMIT:
             self._verified.clear()
-        self._verified[value] = (data, signed.timestamp())
-        return dict(data), signed.timestamp()
+        self._verified[value] = (json.dumps(data), signed.timestamp())
+        return data, signed.timestamp()
 
     # -- links -----------------------------------------------------------------------------
     def _sign(self, kind: str, expires: int, *fields: str) -> str:
