@@ -105,3 +105,29 @@ def test_retention_purge_reaches_the_raw_texts(sms_runtime, fake_twilio, invite,
     assert sum(item.count for item in report.items if item.source == "sms") >= counted
     for table in SMS_TABLES:
         assert rows(sms_runtime, table) == [], table.name
+
+
+def test_subject_access_export_includes_the_sms_records(sms_runtime, fake_twilio, invite, text, client, tmp_path,
+                                                         monkeypatch):
+    import json
+
+    import rightsaware_sms.service as service_module
+
+    monkeypatch.setattr(service_module.Pump, "_sweep", lambda self: None)  # keep the text below pending
+
+    respondent, response_id, sids = whole_interview(sms_runtime, fake_twilio, invite, text, client, NUMBER)
+    sms = sms_runtime.channels.get("sms").sms_store(sms_runtime)
+    sms.record_inbound("SM" + "f" * 32, respondent, NUMBER, "a text not applied yet")  # no pump wake-up
+    out = tmp_path / "person.json"
+    cli = build_cli(sms_runtime)
+    result = CliRunner().invoke(cli, ["respondents", "export", "--phone", NUMBER, "--out", str(out)],
+                                obj=Context(sms_runtime, "en"))
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    channel = json.dumps(data, ensure_ascii=False)
+    assert "a text not applied yet" in channel
+    assert sids[-1] in channel and response_id in channel
+    erase_cli = CliRunner().invoke(cli, ["respondents", "erase", "--phone", NUMBER, "--yes"], obj=Context(sms_runtime, "en"))
+    assert erase_cli.exit_code == 0
+    assert not out.exists()  # the export named the person: erasure deleted it
+    assert sms_runtime.channels.get("sms").personal_data(respondent, [response_id], sms_runtime) == {}

@@ -136,6 +136,12 @@ class SmsChannel:
                 self._services[id(runtime)] = found
         return found
 
+    def personal_data(self, respondent_id: str, response_ids: list[str], runtime: Any) -> dict[str, Any]:
+        """For the subject access export: the person's texts and delivery records (see ``privacy``)."""
+        from .privacy import personal_data
+
+        return personal_data(runtime, self, respondent_id, response_ids)
+
     def purge_personal_data(self, kind: str, before: Any, runtime: Any, dry_run: bool) -> int:
         """Retention (``rightsaware purge``): old inbound texts and delivery records for ``messages``."""
         if kind != "messages":

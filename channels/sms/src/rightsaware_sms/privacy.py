@@ -7,6 +7,9 @@
   person in the SMS queues, the delivery statuses and send attempts of those items (their
   Twilio message ids lead back to the number) and the simulator's transcript. Runs in one
   transaction, before the core erases its own records; running it again finds nothing.
+* :func:`personal_data` — for the subject access export: the person's texts still waiting
+  to be applied (number and body decrypted), when their applied texts arrived, and the
+  delivery status of each text sent to them.
 * :func:`purge_messages` — retention (``rightsaware purge``, ``retention_messages_days``):
   inbound texts received (or applied) before the cut-off, delivery statuses not updated
   since, and send attempts whose outbox item is gone.
@@ -81,6 +84,36 @@ def erase_respondent(runtime: Any, channel: Any, respondent_id: str, response_id
         channel.console.forget(address)  # the simulator's transcript (held in memory)
     log.info("sms: erased a respondent's messages: %s", counts)
     return counts
+
+
+def personal_data(runtime: Any, channel: Any, respondent_id: str, response_ids: Sequence[str]) -> dict[str, Any]:  # noqa: ANN401
+    """What the SMS channel holds about one person, JSON-serialisable (empty when nothing)."""
+    sms = channel.sms_store(runtime)
+    keys, _address = sender_keys(runtime, respondent_id)
+    where = [inbound.c.sender_key.in_(sorted(keys))]
+    where += [inbound.c.response_id.in_(chunk) for chunk in _chunks(list(response_ids))]
+    with sms.engine.connect() as connection:
+        rows = connection.execute(select(inbound.c.id, inbound.c.message_sid, inbound.c.sender_key, inbound.c.state,
+                                         inbound.c.response_id, inbound.c.received_at, inbound.c.processed_at)
+                                  .where(or_(*where)).order_by(inbound.c.id)).mappings().all()
+        ids, sids = _outbox_ids(connection, respondent_id, list(response_ids))
+        statuses = connection.execute(select(delivery.c.message_sid, delivery.c.status, delivery.c.error_code,
+                                             delivery.c.updated_at).where(or_(
+            *[delivery.c.outbox_id.in_(chunk) for chunk in _chunks(ids)],
+            *[delivery.c.message_sid.in_(chunk) for chunk in _chunks(sids)]))
+            .order_by(delivery.c.updated_at)).mappings().all() if ids or sids else []
+    bodies = {}
+    for key in {row["sender_key"] for row in rows if row["state"] == "pending"}:
+        bodies.update({item["id"]: item["body"] for item in sms.pending_inbound(key, limit=10_000)})
+    received = [{"message_sid": row["message_sid"], "received_at": row["received_at"].isoformat(),
+                 "applied_at": row["processed_at"].isoformat() if row["processed_at"] else None,
+                 "response_id": row["response_id"], "text": bodies.get(row["id"])} for row in rows]
+    sent = [{"message_sid": row["message_sid"], "status": row["status"], "error_code": row["error_code"],
+             "updated_at": row["updated_at"].isoformat()} for row in statuses]
+    if not received and not sent:
+        return {}
+    # an applied text keeps no body: its answer is in the response, exported with the responses
+    return {"texts_received": received, "delivery_of_texts_sent": sent}
 
 
 def purge_messages(runtime: Any, channel: Any, before: dt.datetime, dry_run: bool) -> int:  # noqa: ANN401
