@@ -254,3 +254,22 @@ def test_random_replies_never_crash(reply: str, name: str) -> None:
     response = answer_all(engine, new_response(engine), {"heard": "yes"}) if name != "heard" else new_response(engine)
     outcome = engine.answer(response, name, reply)
     assert outcome.error is not None or name in outcome.response.answers
+
+
+def test_forms_send_codes_and_typed_replies_use_positions() -> None:
+    from rightsaware.flow import ChoiceCode, as_choice_codes
+
+    scale = ", ".join(f'{{ name = "{code}", label = "Level {code}" }}' for code in ("5", "4", "3", "2", "1"))
+    instrument = loads_instrument(
+        'id = "reverse"\nversion = "1"\ntitle = "Reverse"\n\n[choices]\n'
+        f'agree = [ {scale} ]\n\n[[questions]]\nname = "q"\ntype = "select_one agree"\nlabel = "Agree?"\n'
+        '\n[[questions]]\nname = "m"\ntype = "select_multiple agree"\nlabel = "Which?"\n')
+    engine = Engine(instrument)
+    one, many = engine.question("q"), engine.question("m")
+    assert engine.parse(one, "1") == "5"  # typed (SMS, terminal): the first option shown
+    assert engine.parse(one, as_choice_codes(one, "1")) == "1"  # a form's radio button: the code
+    assert type(engine.parse(one, ChoiceCode("1"))) is str
+    assert engine.parse(many, as_choice_codes(many, ("1", "2"))) == ("2", "1")  # in the order shown
+    assert engine.parse(one, ChoiceCode("6")).message == MSG_CHOICE  # no such code: never a position
+    assert engine.parse(one, ChoiceCode("Level 1")).message == MSG_CHOICE  # nor a label
+    assert as_choice_codes(engine.question("q"), None) is None

@@ -47,6 +47,28 @@ MSG_TOO_LONG = N_("Please keep your answer under {limit} characters.")
 MAX_TEXT = 2000
 
 
+class ChoiceCode(str):
+    """A choice code sent by a form (a web radio button, a paper mark): matched exactly.
+
+    Typed replies are read as positions first ("2" is the second option shown), then codes
+    and labels. A form sends the code itself, so a choice coded ``"1"`` listed fifth (a
+    reverse-coded scale) must not be read as the first option.
+    """
+
+    __slots__ = ()
+
+
+def as_choice_codes(question: QuestionBase, raw: Any) -> Any:  # noqa: ANN401
+    """``raw`` from a form with its choice codes marked as :class:`ChoiceCode` (other kinds unchanged)."""
+    if question.kind not in ("select_one", "select_multiple") or raw is None:
+        return raw
+    if isinstance(raw, str):
+        return ChoiceCode(raw)
+    if isinstance(raw, (list, tuple)):
+        return tuple(ChoiceCode(item) if isinstance(item, str) else item for item in raw)
+    return raw
+
+
 @frozen
 class AnswerError:
     """Why an answer was refused: an English message template with its parameters."""
@@ -176,6 +198,8 @@ class Engine:
         return text
 
     def _match_choice(self, question: Question, text: str) -> str | None:
+        if isinstance(text, ChoiceCode):
+            return next((c.name for c in self.choices(question) if c.name == text), None)
         lookup = self._choice_lookup.get(question.name, {})
         key = fold(text).strip(" .!")
         code = lookup.get(key)
@@ -202,17 +226,19 @@ class Engine:
             if len(raw) != 1:
                 return AnswerError(question.name, MSG_ONE_ONLY)
             raw = raw[0]
-        code = self._match_choice(question, str(raw))
+        code = self._match_choice(question, raw if isinstance(raw, ChoiceCode) else str(raw))
         if code is None:
             return AnswerError(question.name, MSG_CHOICE, {"count": len(self.choices(question))})
         return code
 
     def _parse_many(self, question: Question, raw: Any) -> AnswerValue | AnswerError:
-        if isinstance(raw, str):
+        if isinstance(raw, ChoiceCode):
+            parts = [raw]
+        elif isinstance(raw, str):
             whole = self._match_choice(question, raw)
             parts = [whole] if whole is not None else [p for p in re.split(r"[\s,;/+&]+", raw) if p and fold(p) not in _JOINERS]
         else:
-            parts = [str(p) for p in raw]
+            parts = [p if isinstance(p, ChoiceCode) else str(p) for p in raw]
         codes: list[str] = []
         for part in parts:
             code = self._match_choice(question, part)

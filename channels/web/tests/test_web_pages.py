@@ -339,3 +339,26 @@ def test_a_survey_whose_translations_are_missing_is_unavailable(web_runtime, web
         assert page.status_code == 503 and "Nid yw’r arolwg hwn ar gael" in page.text
         assert client.get("/api/instruments/untranslated").status_code == 503
         assert 'href="/s/untranslated"' not in client.get("/s").text  # not offered in the list
+
+
+def test_a_reverse_coded_scale_stores_the_code_chosen_not_the_position(web_runtime, web_config, tmp_path):
+    """The page sends choice codes: code "1" listed fifth is "1", not the first option."""
+    from rightsaware.loading import load_instrument
+    from starlette.testclient import TestClient
+    from webdata import write_instrument
+
+    from rightsaware_web import make_app
+
+    scale = ", ".join(f'{{ name = "{code}", label = "Level {code}" }}' for code in ("5", "4", "3", "2", "1"))
+    text = ('id = "reverse"\nversion = "1"\ntitle = "Reverse coded"\n\n[choices]\n'
+            f"agree = [ {scale} ]\n\n[[questions]]\nname = \"q\"\ntype = \"select_one agree\"\nlabel = \"Agree?\"\n")
+    folder = tmp_path / "reverse"
+    folder.mkdir()
+    path = write_instrument(folder, text, {})
+    web_runtime.instruments.add(load_instrument(path), path)
+    with TestClient(make_app(web_runtime, web_config)) as client:
+        person = Respondent(client, None, "reverse")
+        person.start("en")
+        person.answer("q", "1")
+        response = next(iter(web_runtime.store.iter_responses("reverse", status=None)))
+        assert response.answers["q"].value == "1"

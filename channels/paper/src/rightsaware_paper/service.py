@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rightsaware.errors import NotFound
-from rightsaware.flow import MSG_REQUIRED, AnswerError
+from rightsaware.flow import MSG_REQUIRED, AnswerError, as_choice_codes
 from rightsaware.interview import Interviewer
 from rightsaware.settings import ensure_secret_key
 from sqlalchemy import and_, bindparam, select, update
@@ -208,6 +208,7 @@ class PaperService:
             except KeyError:
                 statuses[name] = ("refused", dumps({"message": MSG_GONE, "params": {}, "custom": None}))
                 continue
+            raw = as_choice_codes(question, raw)  # marks and reviewers give codes, never positions
             value = engine.parse(question, raw)
             if isinstance(value, AnswerError):
                 statuses[name] = ("refused", error_json(value))

@@ -14,7 +14,7 @@ import datetime as dt
 import decimal
 from typing import Any
 
-from rightsaware.flow import AnswerError
+from rightsaware.flow import AnswerError, ChoiceCode
 
 CHOICE_KINDS = ("select_one", "select_multiple")
 DATE_PARTS = ("day", "month", "year")
@@ -30,7 +30,7 @@ def field_id(question: Any) -> str:
 def raw_answer(question: Any, form: Any) -> Any:
     """The raw answer a form sent for ``question``: ``None`` when left empty."""
     if question.kind == "select_multiple":
-        values = tuple(str(v) for v in form.getlist("answer") if str(v).strip())
+        values = tuple(ChoiceCode(v) for v in form.getlist("answer") if isinstance(v, str) and v.strip())
         return values or None
     if question.kind == "date":
         parts = [str(form.get(part, "") or "").strip() for part in DATE_PARTS]
@@ -40,7 +40,9 @@ def raw_answer(question: Any, form: Any) -> Any:
     value = form.get("answer")
     if value is None or not isinstance(value, str):
         return None
-    return value if value.strip() else None
+    if not value.strip():
+        return None
+    return ChoiceCode(value) if question.kind == "select_one" else value
 
 
 def shown_language(translated: str | None, source: str | None, language: str) -> str | None:
