@@ -89,10 +89,12 @@ def serve(kind: str, folder: Path, port: int) -> None:
 
         app = Starlette(routes=[Route("/sms/inbound", inbound, methods=["POST"])])
     else:
+        from rightsaware.heap import freeze_startup_heap
         from rightsaware.server import make_app
 
         runtime, _channel = make_runtime(folder)
         app = make_app(runtime)
+        freeze_startup_heap()  # as rightsaware serve does
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 

@@ -119,11 +119,13 @@ def serve(kind: str, folder: Path, port: int) -> None:
     if kind == "bare":
         app = bare_app()
     else:
+        from rightsaware.heap import freeze_startup_heap
         from rightsaware.server import make_app
 
         runtime = make_runtime(folder)
         runtime.store  # noqa: B018 - migrate before serving
         app = make_app(runtime)
+        freeze_startup_heap()  # as rightsaware serve does
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 

@@ -235,15 +235,18 @@ def serve(obj: Context, host: str | None, port: int | None, db: str | None) -> N
         runtime.settings = runtime.settings.with_overrides(database_url=db)
     host = host or runtime.settings.host
     port = port or runtime.settings.port
+    from .heap import freeze_startup_heap
     from .logsafety import configure
     from .retention import start_scheduled_purge
 
     configure(runtime.settings.log_level)  # stderr at the log_level setting, personal data redacted
     runtime.store  # noqa: B018 - open and migrate before accepting requests
+    app = make_app(runtime)
+    freeze_startup_heap()  # full collections of the start-up heap would pause requests (see rightsaware.heap)
     purger = start_scheduled_purge(runtime)  # retention periods applied daily (purge_interval_hours)
     click.echo(obj.m._("rightsaware is running on http://{host}:{port} (press Ctrl+C to stop)", host=host, port=port))
     try:
-        uvicorn.run(make_app(runtime), host=host, port=port, log_level="warning")
+        uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
         if purger is not None:
             purger.stop()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 from rightsaware_sms.fake_twilio import inbound_form
-from rightsaware_sms.service import freeze_startup_heap
 
 NUMBER = "+447700900123"
 
@@ -43,10 +42,3 @@ def test_the_pump_gives_up_waiting_after_the_longest_delay(sms_runtime, service,
         assert service.sms.inbound_count("pending") == 0
     finally:
         service.request_finished()
-
-
-def test_the_startup_heap_is_frozen_once(app):
-    import gc
-
-    assert gc.get_freeze_count() > 0  # building the app registered the webhooks, which froze it
-    assert freeze_startup_heap() is False  # and never again in this process

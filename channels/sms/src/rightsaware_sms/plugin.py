@@ -1,7 +1,6 @@
 """Hook implementations of the sms channel (entry point ``sms`` in group ``rightsaware``).
 
-* the channel itself, its webhooks and simulator (registering them freezes the start-up
-  heap for the garbage collector, once per process: see ``service.freeze_startup_heap``), the ``rightsaware sms`` commands and the
+* the channel itself, its webhooks and simulator, the ``rightsaware sms`` commands and the
   ``rightsaware_sms`` catalogs;
 * ``check_delivery``: no text to a number that opted out (except the one confirming the
   opt-out or a withdrawal of consent), no invitation or reminder in quiet hours;
@@ -45,12 +44,10 @@ def register_routes(register: Any, runtime: Any) -> None:
     channel = sms_channel(runtime)
     if channel is None:
         return
-    from .service import freeze_startup_heap
     from .simulator import make_simulator_routes
     from .webhooks import make_routes
 
     service = channel.service(runtime)
-    freeze_startup_heap()  # full collections of the start-up heap would pause the webhook (see there)
     for route in make_routes(service):
         register(route)
     routes = make_simulator_routes(service)

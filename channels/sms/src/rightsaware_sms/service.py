@@ -13,7 +13,6 @@ pump off (``RIGHTSAWARE_SMS_SERVER_APPLIES=0``) and let the worker do all the wo
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import queue
@@ -35,31 +34,6 @@ SWEEP_SECONDS = 2.0
 QUIET_SECONDS = 0.02
 #: ... or once the text has waited this long, whatever the load.
 MAX_DEFER_SECONDS = 10.0
-
-
-_frozen = threading.Lock()
-_heap_frozen = False
-
-
-def freeze_startup_heap() -> bool:
-    """Move every object alive now out of the garbage collector's sight, once per process.
-
-    A server that has imported the report stack (SciPy, Matplotlib), SQLAlchemy and Babel
-    holds about a million long-lived objects; each full collection walks all of them and
-    stops every webhook request for 0.2-0.5 s (the benchmark's p99). Frozen (after one
-    collection, so nothing collectable is kept) they are never walked again; objects made
-    later are collected as usual. True the first time. Belongs in the core server's start-up
-    (then this call finds it done and only costs a flag check).
-    """
-    global _heap_frozen
-    with _frozen:
-        if _heap_frozen or gc.get_freeze_count() > 0:
-            _heap_frozen = True
-            return False
-        gc.collect()
-        gc.freeze()
-        _heap_frozen = True
-        return True
 
 
 class SmsService:
