@@ -11,6 +11,7 @@ from typing import Any, Protocol, runtime_checkable
 from attrs import field, frozen
 
 from .errors import RightsawareError
+from .i18n import N_
 
 
 @frozen(kw_only=True)
@@ -50,9 +51,9 @@ class ChannelRegistry:
     def register(self, channel: Channel) -> None:
         name = getattr(getattr(channel, "info", None), "name", None)
         if not name:
-            raise RightsawareError(f"{channel!r} is not a channel: it has no info.name")
+            raise RightsawareError(N_("{channel} is not a channel: it has no info.name"), params={"channel": repr(channel)})
         if name in self._channels:
-            raise RightsawareError(f"two plugins register a channel called {name!r}")
+            raise RightsawareError(N_("two plugins register a channel called '{name}'"), params={"name": name})
         self._channels[name] = channel
 
     def get(self, name: str) -> Channel:
@@ -60,7 +61,8 @@ class ChannelRegistry:
             return self._channels[name]
         except KeyError:
             known = ", ".join(sorted(self._channels)) or "none"
-            raise RightsawareError(f"no channel called {name!r} is installed (installed: {known})") from None
+            raise RightsawareError(N_("no channel called '{name}' is installed (installed: {known})"),
+                                   params={"name": name, "known": known}) from None
 
     def __contains__(self, name: object) -> bool:
         return name in self._channels

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from .errors import ConfigError
+from .i18n import N_
 
 MIN_SECRET_LENGTH = 16
 PHONE_CHANNELS = frozenset({"sms", "phone", "voice", "whatsapp", "mms"})
@@ -78,14 +79,13 @@ def _secret_bytes(secret: str | bytes) -> bytes:
     if isinstance(secret, str):
         secret = unicodedata.normalize("NFC", secret.strip()).encode("utf-8")
     if not isinstance(secret, bytes):
-        raise ConfigError("The secret key must be text, not {kind}.".format(kind=type(secret).__name__))
+        raise ConfigError(N_("The secret key must be text, not {kind}."), params={"kind": type(secret).__name__})
     if len(secret) < MIN_SECRET_LENGTH:
         raise ConfigError(
-            "The secret key is too short: it needs at least {minimum} characters. "
-            "Set RIGHTSAWARE_SECRET_KEY to a long random value, for example one made by "
-            "`python -c \"import secrets; print(secrets.token_urlsafe(32))\"`.".format(
-                minimum=MIN_SECRET_LENGTH
-            )
+            N_("The secret key is too short: it needs at least {minimum} characters. "
+               "Set RIGHTSAWARE_SECRET_KEY to a long random value, for example one made by "
+               "`python -c \"import secrets; print(secrets.token_urlsafe(32))\"`."),
+            params={"minimum": MIN_SECRET_LENGTH},
         )
     return secret
 
@@ -111,7 +111,7 @@ class Keyring:
         keys = [_Key(_secret_bytes(secret)) for secret in secrets]
         if not keys:
             raise ConfigError(
-                "No secret key is configured. Set RIGHTSAWARE_SECRET_KEY to a long random value."
+                N_("No secret key is configured. Set RIGHTSAWARE_SECRET_KEY to a long random value.")
             )
         self._keys = keys
         self._by_id = {key.key_id: key for key in reversed(keys)}
@@ -165,18 +165,18 @@ class Keyring:
         """Decrypt what :meth:`encrypt` made, with whichever configured secret made it."""
         blob = bytes(blob)
         if len(blob) < _HEADER_LENGTH + 16 or blob[:1] != _FORMAT_VERSION:
-            raise ConfigError("Stored personal data is damaged or not in a format this version can read.")
+            raise ConfigError(N_("Stored personal data is damaged or not in a format this version can read."))
         key = self._by_id.get(blob[1 : 1 + _KEY_ID_LENGTH])
         if key is None:
             raise ConfigError(
-                "Stored personal data was encrypted with a secret key that is not configured. "
-                "After changing RIGHTSAWARE_SECRET_KEY, keep the old secret listed after the new one."
+                N_("Stored personal data was encrypted with a secret key that is not configured. "
+                   "After changing RIGHTSAWARE_SECRET_KEY, keep the old secret listed after the new one.")
             )
         header = blob[:_HEADER_LENGTH]
         try:
             plain = key.aead.decrypt(header[1 + _KEY_ID_LENGTH :], blob[_HEADER_LENGTH:], header + context.encode("utf-8"))
         except InvalidTag:
-            raise ConfigError("Stored personal data could not be decrypted: it is damaged or was moved.") from None
+            raise ConfigError(N_("Stored personal data could not be decrypted: it is damaged or was moved.")) from None
         return plain.decode("utf-8")
 
     def is_current(self, blob: bytes) -> bool:

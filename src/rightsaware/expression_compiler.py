@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from rightsaware.errors import ExpressionError
+from rightsaware.i18n import N_
 from rightsaware.xpath_values import (
     OPERATORS,
     Value,
@@ -152,16 +153,14 @@ def _compile_call(node: tuple, src: str) -> Evaluator:
 
 def _pattern(node: tuple, src: str) -> re.Pattern[str]:
     """Compile the quoted pattern of ``regex()``, refusing broken and very slow ones."""
-    problem = None
+    problem, params = None, {}
     if node[0] != "str":
-        problem = "regex() needs its pattern in quotes, for example: regex(., '^[0-9]{11}$')"
+        problem = N_("regex() needs its pattern in quotes, for example: regex(., '^[0-9]{11}$')")
     elif len(node[2]) > MAX_PATTERN_LENGTH:
-        problem = (
-            f"This regex() pattern is {len(node[2])} characters long; the most allowed is "
-            f"{MAX_PATTERN_LENGTH}"
-        )
+        problem = N_("This regex() pattern is {length} characters long; the most allowed is {most}")
+        params = {"length": len(node[2]), "most": MAX_PATTERN_LENGTH}
     elif _nested_repetition(node[2]):
-        problem = (
+        problem = N_(
             "This regex() pattern repeats a part that itself repeats (like '(a+)+'), which can "
             "take a very long time to check: remove the inner or the outer repetition"
         )
@@ -172,8 +171,9 @@ def _pattern(node: tuple, src: str) -> re.Pattern[str]:
                 return re.compile(node[2])
         except (re.error, OverflowError, RecursionError, ValueError) as error:
             reason = getattr(error, "msg", None) or str(error)
-            problem = f"The regex() pattern is not a valid regular expression: {reason}"
-    raise ExpressionError(problem, src, node[1])
+            problem = N_("The regex() pattern is not a valid regular expression: {reason}")
+            params = {"reason": reason}
+    raise ExpressionError(problem, src, node[1], params=params)
 
 
 _QUANTIFIER = re.compile(r"[*+?]|\{([0-9]*)(,([0-9]*))?\}")

@@ -21,6 +21,7 @@ from attrs import field, frozen
 
 from rightsaware.errors import ExpressionError
 from rightsaware.expression_compiler import FUNCTIONS, MAX_PATTERN_LENGTH, Evaluator, compile_tree
+from rightsaware.i18n import N_
 from rightsaware.xpath_values import Value, to_boolean
 
 __all__ = [
@@ -94,7 +95,7 @@ class Expression:
 def parse(source: str) -> Expression:
     """Parse and check ``source``; raise ``ExpressionError`` with the position of a problem."""
     if not isinstance(source, str):
-        raise ExpressionError(f"An expression must be text, not {type(source).__name__}")
+        raise ExpressionError(N_("An expression must be text, not {kind}"), params={"kind": type(source).__name__})
     parser = _Parser(source)
     tree = parser.parse()
     return Expression(
@@ -112,9 +113,13 @@ def check_references(expr: Expression, known_names: Iterable[str]) -> None:
     for name, position in expr._positions:
         if name not in known:
             close = difflib.get_close_matches(name, sorted(known), n=1)
-            hint = f" Did you mean ${{{close[0]}}}?" if close else ""
-            message = f"There is no question named '{name}' in this survey.{hint}"
-            raise ExpressionError(message, expr.source, position)
+            if close:
+                raise ExpressionError(
+                    N_("There is no question named '{name}' in this survey. Did you mean {suggestion}?"),
+                    expr.source, position, params={"name": name, "suggestion": f"${{{close[0]}}}"},
+                )
+            raise ExpressionError(N_("There is no question named '{name}' in this survey."),
+                                  expr.source, position, params={"name": name})
 
 
 # --- tokenizer and parser ----------------------------------------------------------------
@@ -133,13 +138,14 @@ def _tokenize(src: str) -> list[Token]:
         if kind == "ref":
             text = text[2:-1]
             if not text.strip():
-                raise ExpressionError("${} needs a question name, like ${age}", src, i)
+                raise ExpressionError(N_("${} needs a question name, like ${age}"), src, i)
             if not _QUESTION_NAME.fullmatch(text):
                 raise ExpressionError(
-                    f"'{text}' is not a question name: a name starts with a letter or _ and has "
-                    "only letters, digits, _, - and . (no spaces)",
+                    N_("'{text}' is not a question name: a name starts with a letter or _ and has "
+                       "only letters, digits, _, - and . (no spaces)"),
                     src,
                     i,
+                    params={"text": text},
                 )
         elif kind == "str":
             text = text[1:-1]

@@ -56,6 +56,9 @@ class Problem:
             params = dict(self.params)
             if "what" in params:
                 params["what"] = _what(translate, params["what"])
+            for key, value in params.items():
+                if isinstance(value, ExpressionError):  # e.g. a bad relevant: shown in this language
+                    params[key] = value.translated(_Translate(translate))
             text = translate(self.message, **params)
         else:
             text = self.message.format(**self.params) if self.params else self.message
@@ -64,6 +67,13 @@ class Problem:
 
     def __str__(self) -> str:
         return self.format()
+
+
+class _Translate:
+    """A ``Messages``-like object made of a ``Messages._`` callable (what errors translate with)."""
+
+    def __init__(self, translate) -> None:  # noqa: ANN001
+        self._ = translate
 
 
 # --- locating fields in the TOML text ----------------------------------------------------
@@ -353,7 +363,7 @@ def _check_expression(source, known, problem, path, add):  # noqa: ANN001
         parsed = expressions.parse(source)
         expressions.check_references(parsed, known)
     except ExpressionError as exc:
-        add(problem(path, "{error}", error=str(exc)))
+        add(problem(path, "{error}", error=exc))
         return None
     return parsed
 

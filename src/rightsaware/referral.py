@@ -24,6 +24,7 @@ from attrs import field, frozen
 
 from . import expressions
 from .errors import RightsawareError
+from .i18n import N_, Nn_
 from .plugins import hookimpl
 
 log = logging.getLogger(__name__)
@@ -77,9 +78,10 @@ def _read(path: Path | Any) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise DirectoryError(f"referral directory {path} does not exist") from None
+        raise DirectoryError(N_("referral directory {path} does not exist"), params={"path": str(path)}) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise DirectoryError(f"referral directory {path} is not valid TOML: {exc}") from None
+        raise DirectoryError(N_("referral directory {path} is not valid TOML: {error}"),
+                             params={"path": str(path), "error": str(exc)}) from None
 
 
 def builtin_data(name: str) -> Any:
@@ -168,14 +170,18 @@ class Directory:
                     seen.add(org.id)
                     organisations[org.id] = org
             if problems:
-                raise DirectoryError(f"{source}: {len(problems)} problem(s) in the referral directory", details=problems)
+                singular, plural = Nn_("{source}: {n} problem in the referral directory",
+                                       "{source}: {n} problems in the referral directory")
+                raise DirectoryError(singular, details=problems, plural=plural,
+                                     params={"source": str(source), "n": len(problems)})
         return cls(organisations.values(), topics)
 
     def get(self, organisation_id: str) -> Organisation:
         try:
             return self.organisations[organisation_id]
         except KeyError:
-            raise RightsawareError(f"no organisation with id {organisation_id!r} in the referral directory") from None
+            raise RightsawareError(N_("no organisation with id '{id}' in the referral directory"),
+                                   params={"id": organisation_id}) from None
 
     def find(self, *, topic: str | None = None, jurisdiction: str | None = None) -> list[Organisation]:
         found = [

@@ -48,8 +48,9 @@ class Runtime:
         if self._store is None:
             if self._closed:  # a background thread must not reopen (and re-migrate) a closed store
                 from .errors import StoreError
+                from .i18n import N_
 
-                raise StoreError("the store was closed; this runtime is shutting down")
+                raise StoreError(N_("the store was closed; this runtime is shutting down"))
             from .store import Store
 
             self._store = Store.open(self.settings.database, self.keyring)
