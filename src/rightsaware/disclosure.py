@@ -35,6 +35,7 @@ from .disclosure_blas import one_blas_thread
 from .disclosure_checks import BASE, CELL, FIXED, HIDDEN, SIZE, TOTAL, ChecksMixin, DisclosureError
 from .disclosure_choice import ChoiceMixin
 from .errors import ConfigError
+from .i18n import N_
 
 DEFAULT_THRESHOLD = 10
 MIN_THRESHOLD = 3
@@ -100,10 +101,10 @@ class SuppressionProblem(ChecksMixin, ChoiceMixin):
             raise ValueError(f"unknown kind {kind!r}")
         value = int(value)
         if value < 0:
-            raise DisclosureError(f"A count cannot be negative ({key!r} = {value}).")
+            raise DisclosureError(N_("A count cannot be negative ({key} = {value})."), params={"key": repr(key), "value": value})
         if key in self._index:
             if self._values[self._index[key]] != value:
-                raise DisclosureError(f"Two different values for {key!r}.")
+                raise DisclosureError(N_("Two different values for {key}."), params={"key": repr(key)})
             return key
         self._index[key] = len(self._keys)
         self._keys.append(key)
@@ -126,7 +127,7 @@ class SuppressionProblem(ChecksMixin, ChoiceMixin):
             return
         if sum(c * self._values[i] for i, c in row.items()) != 0:
             described = ", ".join(f"{c:+d}*{self._keys[i]!r}={self._values[i]}" for i, c in row.items())
-            raise DisclosureError(f"Inconsistent tables: {described} does not add up.")
+            raise DisclosureError(N_("Inconsistent tables: {described} does not add up."), params={"described": described})
         number = len(self._equations)
         self._equations.append(row)
         for i in row:
@@ -162,7 +163,7 @@ class SuppressionProblem(ChecksMixin, ChoiceMixin):
                     bundle = self._escalate(i, used, tries[i], unknown | added)
                 added |= bundle
             if not added:
-                raise DisclosureError("Disclosure control could not protect every small count; nothing is published.")
+                raise DisclosureError(N_("Disclosure control could not protect every small count; nothing is published."))
             unknown |= added
         secondary = unknown - primary - hidden
         return Suppression(

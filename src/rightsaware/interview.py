@@ -23,6 +23,7 @@ import attrs
 from attrs import frozen
 
 from .errors import ConcurrentUpdate, NotFound
+from .i18n import N_
 from .flow import MSG_REQUIRED, AnswerError, Engine
 from .instrument import Instrument, Question
 from .response import STATUS_ABANDONED, STATUS_ACTIVE, STATUS_COMPLETED, Response, utcnow
@@ -97,7 +98,7 @@ class Interviewer:
     def load(self, response_id: str) -> Response:
         response = self.store.load_response(response_id)
         if response is None:
-            raise NotFound(f"no response with id {response_id!r}")
+            raise NotFound(N_("no response with id '{id}'"), params={"id": response_id})
         return response
 
     def current(self, response_id: str) -> Turn:
@@ -243,7 +244,8 @@ class Interviewer:
                 continue
             self._fire(engine, response, saved)
             return self._turn(engine, saved)
-        raise ConcurrentUpdate(f"response {response_id} is being changed by many processes at once; try again")
+        raise ConcurrentUpdate(N_("response {id} is being changed by many processes at once; try again"),
+                               params={"id": response_id})
 
     def _fire(self, engine: Engine, before: Response, after: Response) -> None:
         hook = self.runtime.hook

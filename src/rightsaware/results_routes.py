@@ -45,7 +45,7 @@ def results_routes(runtime: Any) -> list[Route]:
         return instrument, results, request_language(request, runtime)
 
     def problem(request: Request, exc: RightsawareError, status: int) -> Response:
-        text = str(exc)
+        text = exc.display(runtime.messages(request_language(request, runtime)))  # the viewer's language
         if request.url.path.endswith(".json"):
             return JSONResponse({"title": text}, status_code=status, headers=headers)
         return HTMLResponse(f"<!DOCTYPE html><meta charset=utf-8><title>{status}</title><p>"

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ..crypto import Keyring
 from ..errors import InstrumentConflict, StoreError
+from ..i18n import N_
 from ..response import utcnow
 from . import migrate as _migrate
 from . import tables as _tables
@@ -72,7 +73,8 @@ class Store(RespondentsMixin, ResponsesMixin, OutboxMixin):
             engine.dispose()
             reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else "unknown"
             raise StoreError(
-                "The database {url} cannot be opened: {reason}".format(url=describe_url(parsed), reason=reason)
+                N_("The database {url} cannot be opened: {reason}"),
+                params={"url": describe_url(parsed), "reason": reason}
             ) from None
         except BaseException:
             engine.dispose()
@@ -145,11 +147,10 @@ class Store(RespondentsMixin, ResponsesMixin, OutboxMixin):
             )
             if count:
                 raise InstrumentConflict(
-                    "Instrument '{id}' version '{version}' has changed, but responses were already "
-                    "collected with the earlier content (total so far: {count}). Give the changed instrument "
-                    "a new version (for example '{next}') and load it again.".format(
-                        id=instrument_id, version=version, count=count, next=suggest_next_version(version)
-                    )
+                    N_("Instrument '{id}' version '{version}' has changed, but responses were already "
+                       "collected with the earlier content (total so far: {count}). Give the changed instrument "
+                       "a new version (for example '{next}') and load it again."),
+                    params={"id": instrument_id, "version": version, "count": count, "next": suggest_next_version(version)}
                 )
             connection.execute(update(_instruments).where(key).values(content_hash=content_hash, updated_at=now))
 
@@ -187,7 +188,7 @@ class Store(RespondentsMixin, ResponsesMixin, OutboxMixin):
             with fast.write() as cursor:
                 cursor.execute(fast.referral_sql, row)
         except self.engine.dialect.loaded_dbapi.IntegrityError:
-            raise StoreError("A referral needs a stored response; there is none with that id.") from None
+            raise StoreError(N_("A referral needs a stored response; there is none with that id.")) from None
 
     def referrals_for(self, response_id: str) -> list[ReferralRecord]:
         """The referrals made from a response, in the order they were made."""

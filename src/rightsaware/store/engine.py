@@ -24,6 +24,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
 
 from ..errors import ConfigError
+from ..i18n import N_
 
 
 class _DropResultRows(logging.Filter):
@@ -48,9 +49,8 @@ def normalise_url(url: str | None) -> URL:
     """
     if url is None or not str(url).strip():
         raise ConfigError(
-            "No database is configured. Set {env} or pass --db, for example {example}.".format(
-                env=ENV_VAR, example=_EXAMPLE
-            )
+            N_("No database is configured. Set {env} or pass --db, for example {example}."),
+            params={"env": ENV_VAR, "example": _EXAMPLE}
         )
     text = str(url).strip()
     if "://" not in text:
@@ -59,28 +59,28 @@ def normalise_url(url: str | None) -> URL:
         parsed = make_url(text)
     except ArgumentError:
         raise ConfigError(
-            "The database URL could not be read. Write it like {example}.".format(example=_EXAMPLE)
+            N_("The database URL could not be read. Write it like {example}."),
+            params={"example": _EXAMPLE}
         ) from None
     backend, _, driver = parsed.drivername.partition("+")
     if backend in ("postgresql", "postgres"):
         if driver not in ("", "psycopg"):
             raise ConfigError(
-                "The PostgreSQL driver '{driver}' is not supported; use postgresql+psycopg:// "
-                "or plain postgresql://.".format(driver=driver)
+                N_("The PostgreSQL driver '{driver}' is not supported; use postgresql+psycopg:// "
+                   "or plain postgresql://."),
+                params={"driver": driver}
             )
         return parsed.set(drivername="postgresql+psycopg")
     if backend == "sqlite":
         if driver not in ("", "pysqlite"):
             raise ConfigError(
-                "The SQLite driver '{driver}' is not supported; use sqlite:///path/to/file.db.".format(
-                    driver=driver
-                )
+                N_("The SQLite driver '{driver}' is not supported; use sqlite:///path/to/file.db."),
+                params={"driver": driver}
             )
         return parsed.set(drivername="sqlite+pysqlite")
     raise ConfigError(
-        "The database '{backend}' is not supported. Use SQLite or PostgreSQL, for example {example}.".format(
-            backend=backend, example=_EXAMPLE
-        )
+        N_("The database '{backend}' is not supported. Use SQLite or PostgreSQL, for example {example}."),
+        params={"backend": backend, "example": _EXAMPLE}
     )
 
 
@@ -113,13 +113,13 @@ def _sqlite_engine(url: URL, **kwargs) -> Engine:  # noqa: ANN003
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ConfigError(
-                "The folder for the database file {path} cannot be created: {reason}.".format(
-                    path=str(path), reason=exc.strerror or exc
-                )
+                N_("The folder for the database file {path} cannot be created: {reason}."),
+                params={"path": str(path), "reason": exc.strerror or exc}
             ) from None
         if path.exists() and not os.access(path, os.R_OK | os.W_OK):
             raise ConfigError(
-                "The database file {path} cannot be read and written by this user.".format(path=str(path))
+                N_("The database file {path} cannot be read and written by this user."),
+                params={"path": str(path)}
             )
         kwargs.setdefault("connect_args", {"timeout": BUSY_TIMEOUT_SECONDS})
     engine = create_engine(url, hide_parameters=True, **kwargs)

@@ -21,6 +21,7 @@ from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine
 
 from ..errors import StoreError
+from ..i18n import N_
 from . import tables
 from .engine import write_transaction
 
@@ -70,8 +71,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                 scripts.get_revision(current)
             except (ResolutionError, CommandError):
                 raise StoreError(
-                    "This database was last used by a newer version of rightsaware (its schema is at "
-                    "revision {current}). Install that version or a later one to use it.".format(current=current)
+                    N_("This database was last used by a newer version of rightsaware (its schema is at "
+                       "revision {current}). Install that version or a later one to use it."),
+                    params={"current": current}
                 ) from None
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, and_, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import ConcurrentUpdate, NotFound, StoreError
+from ..i18n import N_
 from ..response import STATUS_ACTIVE, Response, utcnow
 from . import codec, tables
 from .bulk import insert_rows, insert_statement
@@ -49,7 +50,7 @@ class ResponsesMixin:
                 if choices:
                     cursor.executemany(*insert_statement(dialect, _choices, choices))
         except self.engine.dialect.loaded_dbapi.IntegrityError:
-            raise StoreError("A response with the same id is already stored, or its respondent is unknown.") from None
+            raise StoreError(N_("A response with the same id is already stored, or its respondent is unknown.")) from None
 
     def save_completed_batch(self, responses: Sequence[Response]) -> int:
         """Insert many new responses (e.g. simulated or a paper batch) in one transaction.
@@ -74,7 +75,7 @@ class ResponsesMixin:
             insert_rows(connection, _responses, rows)
         except IntegrityError:
             raise StoreError(
-                "A response with the same id is already stored, or its respondent is unknown.",
+                N_("A response with the same id is already stored, or its respondent is unknown."),
             ) from None
         insert_rows(connection, _answers, answer_rows)
         insert_rows(connection, _choices, choice_rows)
@@ -100,9 +101,9 @@ class ResponsesMixin:
             if cursor.rowcount != 1:
                 cursor.execute(fast.revision_sql, (response.id,))
                 if cursor.fetchone() is None:
-                    raise NotFound("There is no stored response with that id.")
+                    raise NotFound(N_("There is no stored response with that id."))
                 raise ConcurrentUpdate(
-                    "This response was changed by someone else in the meantime; load it again and retry."
+                    N_("This response was changed by someone else in the meantime; load it again and retry.")
                 )
             self._write_answer_changes(cursor, saved, known)
         return saved
