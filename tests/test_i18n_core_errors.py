@@ -140,3 +140,27 @@ def test_unknown_organisation_and_channel_in_welsh(translator) -> None:
     assert str(channel.value) == "no channel called 'fax' is installed (installed: none)"
     assert channel.value.display(translator.messages("gd")) == (
         "chan eil seanail air a bheil 'fax' air a stàladh (air an stàladh: none)")
+
+
+def test_store_url_errors_in_welsh_and_gaelic(translator) -> None:
+    from rightsaware.store import normalise_url
+
+    with pytest.raises(ConfigError) as none:
+        normalise_url(None)
+    assert str(none.value).startswith("No database is configured.")
+    assert none.value.display(translator.messages("cy")).startswith("Nid oes cronfa ddata wedi'i gosod. Gosodwch ")
+    with pytest.raises(ConfigError) as driver:
+        normalise_url("sqlite+other:///x.db")
+    assert driver.value.display(translator.messages("gd")) == (
+        "Chan eil taic ann don draibhear SQLite 'other'; cleachd sqlite:///path/to/file.db.")
+
+
+def test_disclosure_errors_are_translated(translator) -> None:
+    from rightsaware.disclosure import SuppressionProblem
+    from rightsaware.disclosure_checks import DisclosureError
+
+    tables = SuppressionProblem()
+    with pytest.raises(DisclosureError) as negative:
+        tables.add("a", -1)
+    assert str(negative.value) == "A count cannot be negative ('a' = -1)."
+    assert negative.value.display(translator.messages("cy")) == "Ni all cyfrif fod yn negatif ('a' = -1)."
