@@ -164,3 +164,48 @@ def test_disclosure_errors_are_translated(translator) -> None:
         tables.add("a", -1)
     assert str(negative.value) == "A count cannot be negative ('a' = -1)."
     assert negative.value.display(translator.messages("cy")) == "Ni all cyfrif fod yn negatif ('a' = -1)."
+
+
+def test_results_error_pages_speak_the_viewers_language(tmp_path) -> None:
+    """/results shows a missing survey in Welsh (HTML) and Gaelic (JSON) when the viewer asks."""
+    import re
+
+    import argon2
+    from starlette.testclient import TestClient
+
+    from rightsaware.auth import Users
+    from rightsaware.plugins import hookimpl, make_plugin_manager
+    from rightsaware.results_routes import results_routes
+    from rightsaware.runtime import Runtime
+    from rightsaware.server import make_app
+    from rightsaware.settings import Settings
+
+    class Results:
+        @hookimpl
+        def register_routes(self, register, runtime):  # noqa: ANN001, ANN202
+            for route in results_routes(runtime):
+                register(route)
+
+    pm = make_plugin_manager(entrypoints=False)
+    pm.register(Results(), name="results")
+    runtime = Runtime(Settings(data_dir=str(tmp_path / "data"), secret_key="i18n error tests, not for production"),
+                      plugin_manager=pm)
+    try:
+        runtime._auth_users = Users(runtime.store, hasher=argon2.PasswordHasher(time_cost=1, memory_cost=1024,
+                                                                                 parallelism=1))
+        runtime._auth_users.add("iolo", "cyfrinair hir iawn 73", "viewer")
+        client = TestClient(make_app(runtime), follow_redirects=False)
+        page = client.get("/login", params={"next": "/results"})
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        client.post("/login", data={"csrf_token": token, "username": "iolo", "password": "cyfrinair hir iawn 73",
+                                    "next": "/results"})
+        welsh = client.get("/results/no-such-survey", params={"lang": "cy"})
+        assert welsh.status_code == 404
+        assert "nid oes arolwg â'r id 'no-such-survey'" in welsh.text
+        assert "no instrument with id" not in welsh.text
+        gaelic = client.get("/results/no-such-survey.json", params={"lang": "gd"})
+        assert gaelic.status_code == 404 and gaelic.json()["title"].startswith("chan eil suirbhidh ann leis an id")
+        english = client.get("/results/no-such-survey.json", params={"lang": "en"})
+        assert english.json()["title"].startswith("no instrument with id 'no-such-survey'")
+    finally:
+        runtime.close()
