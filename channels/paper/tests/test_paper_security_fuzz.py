@@ -29,3 +29,39 @@ def test_a_png_declaring_50000_by_50000_pixels_is_rejected_quickly(forms):
     assert reasons == {"bomb.png": ("rejected", "unreadable")}
     assert elapsed < 1.0, f"rejecting the bomb took {elapsed:.2f}s"
     assert report.summary()["reconciled"]
+
+
+SCRIPT = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def test_a_free_text_answer_with_script_is_escaped_in_the_review_queue(paper_runtime, sign_in_as, forms):
+    import re
+
+    import cv2
+    from rightsaware.server import make_app
+    from starlette.testclient import TestClient
+
+    from rightsaware_paper.review import ReviewQueue
+
+    client = TestClient(make_app(paper_runtime))
+    sign_in_as(client, "morag")
+    printed = forms.print("sample", "en")
+    image = forms.mark(forms.pages(printed)[0], printed, 1, {"heard": "yes"}, texts={"age": "44", "comment": "Bws"})
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/paper?lang=en").text).group(1)
+    ok, png = cv2.imencode(".png", image)
+    assert ok
+    client.post("/paper/scan", data={"csrf_token": token, "batch": "b"},
+                files=[("files", ("scan.png", png.tobytes(), "image/png"))])
+    (item,) = [i for i in ReviewQueue(forms.service).items() if i.question == "comment"]
+    done = client.post(f"/paper/review/{item.id}", data={"csrf_token": token, "decision": "choose", "value": SCRIPT},
+                       follow_redirects=False)
+    assert done.status_code == 303, done.text
+    assert ReviewQueue(forms.service).item(item.id).value == SCRIPT
+    for url in (f"/paper/review/{item.id}", "/paper/review", "/paper/review?done=1"):
+        page = client.get(url)
+        assert page.status_code == 200
+        assert "<script>alert" not in page.text and "<img src=x" not in page.text
+        policy = page.headers["content-security-policy"]
+        assert "default-src 'self'" in policy and "script-src" not in policy  # no inline scripts may run
+    history = client.get(f"/paper/review/{item.id}").text
+    assert "&lt;script&gt;alert(" in history and "&lt;img src=x onerror=alert(1)&gt;" in history
