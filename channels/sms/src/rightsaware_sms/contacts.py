@@ -14,8 +14,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from attrs import field, frozen
 
@@ -148,6 +149,18 @@ def read_contacts(
                           source=str(path))
 
 
+def _csv_rows(reader: Any, source: str) -> Iterator[list[str]]:
+    """The reader's rows; a file the csv module cannot read (stray quotes, a huge cell) is a clear error."""
+    try:
+        yield from reader
+    except csv.Error:
+        raise ContactsError(_(
+            "{source} cannot be read as CSV (the problem is near line {line}: a very long cell or a stray "
+            "quote mark). Save it from your spreadsheet as 'CSV UTF-8 (comma delimited)' and try again.",
+            source=source, line=str(reader.line_num or 1),
+        )) from None
+
+
 def parse_contacts(
     text: str,
     *,
@@ -164,8 +177,9 @@ def parse_contacts(
                                 source=source))
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = next(reader, [])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = _csv_rows(reader, source)
+    header = next(rows, [])
     phone_column = _find_phone_column(header)
     if phone_column is None:
         raise ContactsError(_(
@@ -189,7 +203,7 @@ def parse_contacts(
     errors: list[Problem] = []
     duplicates: list[Problem] = []
     first_line: dict[str, int] = {}
-    for row in reader:
+    for row in rows:
         line = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
