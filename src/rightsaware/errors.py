@@ -12,8 +12,10 @@ the language of whoever reads them (the CLI's, a web request's)::
         print(exc.display(messages))          # 'Does dim arolwg o'r enw ...'
 
 ``str(exc)`` and ``exc.message`` stay English (logs, tests). ``plural=`` gives the plural
-template of a message whose ``params`` has ``n``. A message already translated when it
-was raised (with :func:`rightsaware.i18n._`) is shown as it is.
+template of a message whose ``params`` has ``n``. A param may itself be translatable: a
+:class:`Message` (a template with its own params) or another error; it is translated into
+the same language before it is filled in. A message already translated when it was raised
+(with :func:`rightsaware.i18n._`) is shown as it is.
 """
 
 from __future__ import annotations
@@ -29,6 +31,56 @@ def _fill(template: str, params: Mapping[str, Any]) -> str:
         return template.format(**params)
     except (KeyError, IndexError, ValueError, AttributeError):
         return template
+
+
+def _translate_params(params: Mapping[str, Any], messages: Any) -> dict[str, Any]:
+    """Params with every :class:`Message` or error among them translated by ``messages``."""
+    return {key: value.translated(messages) if isinstance(value, (Message, RightsawareError)) else value
+            for key, value in params.items()}
+
+
+def _ngettext(messages: Any) -> Any:
+    """``messages.ngettext``; for an object with only ``_`` (a ``Messages._`` wrapped by
+    ``loading``), the ``ngettext`` of the ``Messages`` that ``_`` is bound to, if any."""
+    found = getattr(messages, "ngettext", None)
+    if found is None:
+        found = getattr(getattr(getattr(messages, "_", None), "__self__", None), "ngettext", None)
+    return found
+
+
+class Message:
+    """A translatable piece of a message: an ``N_`` template and its params.
+
+    Put it among an error's ``params`` when the piece needs translating too::
+
+        raise ExpressionError(N_("Unexpected {token}"), src, i,
+                              params={"token": Message(N_("the text '{text}'"), text=text)})
+
+    ``str()`` is the English text.
+    """
+
+    __slots__ = ("params", "template")
+
+    def __init__(self, template: str, /, **params: Any) -> None:
+        self.template = template
+        self.params = params
+
+    def __str__(self) -> str:
+        return _fill(self.template, self.params)
+
+    def __repr__(self) -> str:
+        return f"Message({self.template!r}, **{self.params!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Message) and (self.template, self.params) == (other.template, other.params)
+
+    __hash__ = None  # type: ignore[assignment] - params is a dict
+
+    def translated(self, messages: Any) -> str:
+        """The text in the language of ``messages`` (English when it is None)."""
+        if messages is None:
+            return str(self)
+        return messages._(self.template, **_translate_params(self.params, messages))
 
 
 class RightsawareError(Exception):
@@ -58,12 +110,15 @@ class RightsawareError(Exception):
         """The message in the language of ``messages`` (a :class:`rightsaware.i18n.Messages`)."""
         if messages is None:
             return self.message
-        params = getattr(self, "params", None) or {}
+        params = _translate_params(getattr(self, "params", None) or {}, messages)
         template = getattr(self, "template", self.message)
         plural = getattr(self, "plural", None)
         if plural is not None and "n" in params:
+            ngettext = _ngettext(messages)
+            if ngettext is None:  # no plural lookup: the English form, if it is translated
+                return messages._(template if params["n"] == 1 else plural, **params)
             rest = {k: v for k, v in params.items() if k != "n"}
-            return messages.ngettext(template, plural, params["n"], **rest)
+            return ngettext(template, plural, params["n"], **rest)
         return messages._(template, **params)
 
     def translated_details(self, messages: Any) -> list[str]:
@@ -113,10 +168,10 @@ class ExpressionError(RightsawareError):
     """
 
     def __init__(self, message: str, source: str = "", position: int | None = None, *,
-                 params: Mapping[str, Any] | None = None) -> None:
+                 params: Mapping[str, Any] | None = None, plural: str | None = None) -> None:
         self.source = source
         self.position = position
-        super().__init__(message, params=params)
+        super().__init__(message, params=params, plural=plural)
 
     def __str__(self) -> str:
         if self.position is None or not self.source:
