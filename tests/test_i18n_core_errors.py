@@ -139,7 +139,7 @@ def test_unknown_organisation_and_channel_in_welsh(translator) -> None:
         ChannelRegistry().get("fax")
     assert str(channel.value) == "no channel called 'fax' is installed (installed: none)"
     assert channel.value.display(translator.messages("gd")) == (
-        "chan eil seanail air a bheil 'fax' air a stàladh (air an stàladh: none)")
+        "chan eil seanail air a bheil 'fax' air a stàladh (air an stàladh: chan eil gin)")
 
 
 def test_store_url_errors_in_welsh_and_gaelic(translator) -> None:

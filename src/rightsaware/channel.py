@@ -10,7 +10,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from attrs import field, frozen
 
-from .errors import RightsawareError
+from .errors import Message, RightsawareError
 from .i18n import N_
 
 
@@ -60,7 +60,8 @@ class ChannelRegistry:
         try:
             return self._channels[name]
         except KeyError:
-            known = ", ".join(sorted(self._channels)) or "none"
+            # TRANSLATORS: in "(installed: none)": no channel is installed at all
+            known = ", ".join(sorted(self._channels)) or Message(N_("none"))
             raise RightsawareError(N_("no channel called '{name}' is installed (installed: {known})"),
                                    params={"name": name, "known": known}) from None
 

@@ -19,9 +19,9 @@ from typing import Any
 
 from attrs import field, frozen
 
-from rightsaware.errors import ExpressionError
+from rightsaware.errors import ExpressionError, Message
 from rightsaware.expression_compiler import FUNCTIONS, MAX_PATTERN_LENGTH, Evaluator, compile_tree
-from rightsaware.i18n import N_
+from rightsaware.i18n import N_, Nn_
 from rightsaware.xpath_values import Value, to_boolean
 
 __all__ = [
@@ -47,22 +47,23 @@ _WORDS = ("and", "or", "div", "mod")
 _PRECEDENCE = {"or": 1, "and": 2, "=": 3, "!=": 3, "<": 4, "<=": 4, ">": 4, ">=": 4}
 _PRECEDENCE.update({"+": 5, "-": 5, "*": 6, "div": 6, "mod": 6})
 
-_CURLY = "Use straight quotes (' or \") around text, not curly quotes"
-_HINTS = {
-    "==": "'==' is not supported: use '=' to compare",
-    "&&": "'&&' is not supported: use 'and'",
-    "||": "'||' is not supported: use 'or'",
-    "..": "'..' is not supported: refer to a question by its name, like ${age}",
-    "/": "'/' is not supported: use 'div' to divide, and ${name} (not a path like /data/age) "
-    "to use an answer",
-    "|": "'|' is not supported: use 'or'",
-    "&": "'&' is not supported: use 'and'",
-    "%": "'%' is not supported: use 'mod' for the remainder of a division",
-    "!": "'!' is not supported: use not(...), or '!=' for 'is not equal to'",
-    "[": "Square brackets are not supported",
-    "]": "Square brackets are not supported",
-    "@": "'@' is not supported: refer to a question by its name, like ${age}",
-    "$": "Write a question's answer as ${name}, like ${age}",
+_CURLY = N_("Use straight quotes (' or \") around text, not curly quotes")
+_SQUARE = N_("Square brackets are not supported")
+_HINTS = {  # templates without params: a literal ${name} needs no doubled braces
+    "==": N_("'==' is not supported: use '=' to compare"),
+    "&&": N_("'&&' is not supported: use 'and'"),
+    "||": N_("'||' is not supported: use 'or'"),
+    "..": N_("'..' is not supported: refer to a question by its name, like ${age}"),
+    "/": N_("'/' is not supported: use 'div' to divide, and ${name} (not a path like /data/age) "
+            "to use an answer"),
+    "|": N_("'|' is not supported: use 'or'"),
+    "&": N_("'&' is not supported: use 'and'"),
+    "%": N_("'%' is not supported: use 'mod' for the remainder of a division"),
+    "!": N_("'!' is not supported: use not(...), or '!=' for 'is not equal to'"),
+    "[": _SQUARE,
+    "]": _SQUARE,
+    "@": N_("'@' is not supported: refer to a question by its name, like ${age}"),
+    "$": N_("Write a question's answer as ${name}, like ${age}"),
     **dict.fromkeys("\u2018\u2019\u201c\u201d", _CURLY),  # curly quotes
 }
 
@@ -133,7 +134,8 @@ def _tokenize(src: str) -> list[Token]:
         match = _TOKEN.match(src, i)
         kind = match.lastgroup if match else None
         if kind is None or kind == "bad":
-            raise ExpressionError(_bad_character(src, i), src, i)
+            hint = _bad_character(src, i)
+            raise ExpressionError(hint.template, src, i, params=hint.params)
         text = match.group()
         if kind == "ref":
             text = text[2:-1]
@@ -156,23 +158,27 @@ def _tokenize(src: str) -> list[Token]:
     return tokens
 
 
-def _bad_character(src: str, i: int) -> str:
+def _bad_character(src: str, i: int) -> Message:
     ch = src[i]
     if src.startswith("${", i):
-        return f"Missing '}}' to close '{src[i : i + 20]}'"
+        # TRANSLATORS: '}}' is shown as '}'; {start} is the start of the unclosed ${...
+        return Message(N_("Missing '}}' to close '{start}'"), start=src[i : i + 20])
     if ch in "'\"":
-        return f"This text has no closing quote ({ch})"
+        return Message(N_("This text has no closing quote ({quote})"), quote=ch)
     if ch.isdigit():
-        return f"Write numbers with the digits 0-9, not '{ch}'"
+        return Message(N_("Write numbers with the digits 0-9, not '{digit}'"), digit=ch)
     hint = _HINTS.get(src[i : i + 2]) or _HINTS.get(ch)
-    return hint or f"Unexpected character {ch!r}"
+    return Message(hint) if hint else Message(N_("Unexpected character {character}"), character=repr(ch))
 
 
-def _describe(token: Token) -> str:
+def _describe(token: Token) -> Message | str:
+    """The token as it is named inside another message (translated with it)."""
     kind, text, _ = token
     if kind == "end":
-        return "the end of the expression"
-    return {"str": f"the text '{text}'", "ref": f"${{{text}}}"}.get(kind, f"'{text}'")
+        return Message(N_("the end of the expression"))
+    if kind == "str":
+        return Message(N_("the text '{text}'"), text=text)
+    return f"${{{text}}}" if kind == "ref" else f"'{text}'"
 
 
 class _Parser:
@@ -186,8 +192,8 @@ class _Parser:
         self.references: list[tuple[str, int]] = []
         self.uses_dot = False
 
-    def fail(self, message: str, position: int) -> ExpressionError:
-        return ExpressionError(message, self.src, position)
+    def fail(self, template: str, position: int, plural: str | None = None, /, **params: Any) -> ExpressionError:
+        return ExpressionError(template, self.src, position, params=params, plural=plural)
 
     def take(self) -> Token:
         self.i += 1
@@ -199,19 +205,16 @@ class _Parser:
 
     def parse(self) -> tuple:
         if self.tokens[0][0] == "end":
-            raise self.fail("The expression is empty", 0)
+            raise self.fail(N_("The expression is empty"), 0)
         tree = self.expression(1)
         token = self.tokens[self.i]
         if token[0] != "end":
             if self.at_op(")"):
-                raise self.fail("Unexpected ')': there is no '(' for it to close", token[2])
+                raise self.fail(N_("Unexpected ')': there is no '(' for it to close"), token[2])
             if token[0] == "name" and token[1].lower() in _WORDS:
-                raise self.fail(f"Write '{token[1].lower()}' in lower case", token[2])
-            raise self.fail(
-                f"Unexpected {_describe(token)}: is an operator such as 'and' or '=' missing "
-                "before it?",
-                token[2],
-            )
+                raise self.fail(_LOWER_CASE, token[2], word=token[1].lower())
+            raise self.fail(N_("Unexpected {token}: is an operator such as 'and' or '=' missing before it?"),
+                            token[2], token=_describe(token))
         return tree
 
     def expression(self, lowest: int) -> tuple:
@@ -241,54 +244,59 @@ class _Parser:
             self.uses_dot = True
             return ("dot", position)
         if kind == "end":
-            before = f" after {_describe(self.tokens[self.i - 2])}" if self.i >= 2 else ""
-            message = f"The expression ends too early: something is missing{before}"
-            raise self.fail(message, position)
+            if self.i >= 2:
+                raise self.fail(N_("The expression ends too early: something is missing after {token}"),
+                                position, token=_describe(self.tokens[self.i - 2]))
+            raise self.fail(N_("The expression ends too early: something is missing"), position)
         if kind == "op" and text not in ("(", "-"):
-            message = f"Unexpected {_describe(token)}: a value is missing before it"
-            raise self.fail(message, position)
+            raise self.fail(_NO_VALUE_BEFORE, position, token=_describe(token))
         self.nesting += 1  # a bracket, a minus sign or a function
         if self.nesting > MAX_NESTING:
             raise self.fail(
-                f"This expression is nested too deeply (more than {MAX_NESTING} levels of "
-                "brackets, functions or minus signs): split it into simpler parts",
-                position,
+                N_("This expression is nested too deeply (more than {levels} levels of brackets, "
+                   "functions or minus signs): split it into simpler parts"),
+                position, levels=MAX_NESTING,
             )
         try:
             if text == "-":
                 return ("neg", position, self.operand())
             if text == "(":
                 inner = self.expression(1)
-                self.close(f"Missing ')' to close the '(' at character {position + 1}")
+                self.close(Message(N_("Missing ')' to close the '(' at character {position}"),
+                                   position=position + 1))
                 return inner
             return self.call(text, position)
         finally:
             self.nesting -= 1
 
-    def close(self, message: str) -> None:
+    def close(self, message: Message) -> None:
         token = self.take()
         if token[:2] != ("op", ")"):
-            raise self.fail(f"{message}; found {_describe(token)}", token[2])
+            # TRANSLATORS: {message} says what was expected; {token} is what is there instead
+            raise self.fail(N_("{message}; found {token}"), token[2], message=message, token=_describe(token))
 
     def call(self, name: str, position: int) -> tuple:
         if not self.at_op("("):
             if name in _WORDS:
-                raise self.fail(f"Unexpected '{name}': a value is missing before it", position)
+                raise self.fail(_NO_VALUE_BEFORE, position, token=f"'{name}'")
             if name.lower() in _WORDS:
-                raise self.fail(f"Write '{name.lower()}' in lower case", position)
+                raise self.fail(_LOWER_CASE, position, word=name.lower())
             if name in FUNCTIONS:
                 usage = f"{name}()" if FUNCTIONS[name][1] == 0 else f"{name}(...)"
-                raise self.fail(f"'{name}' is a function: write {usage}", position)
+                raise self.fail(N_("'{name}' is a function: write {usage}"), position, name=name, usage=usage)
             raise self.fail(
-                f"'{name}' is not understood: write ${{{name}}} for the answer to question "
-                f"'{name}', or '{name}' in quotes for text",
-                position,
+                N_("'{name}' is not understood: write ${{{name}}} for the answer to question '{name}', "
+                   "or '{name}' in quotes for text"),
+                position, name=name,
             )
         if name not in FUNCTIONS:
             close = difflib.get_close_matches(name, list(FUNCTIONS), n=1)
-            hint = f"Did you mean {close[0]}()? " if close else ""
             supported = ", ".join(f"{known}()" for known in FUNCTIONS)
-            raise self.fail(f"Unknown function '{name}()'. {hint}Supported: {supported}", position)
+            if close:
+                raise self.fail(N_("Unknown function '{name}()'. Did you mean {suggestion}()? Supported: "
+                                   "{supported}"), position, name=name, suggestion=close[0], supported=supported)
+            raise self.fail(N_("Unknown function '{name}()'. Supported: {supported}"), position, name=name,
+                            supported=supported)
         self.take()  # the "("
         args: list[tuple] = []
         if not self.at_op(")"):
@@ -296,17 +304,27 @@ class _Parser:
             while self.at_op(","):
                 self.take()
                 args.append(self.expression(1))
-        self.close(f"Expected ',' or ')' after a value given to {name}()")
+        self.close(Message(N_("Expected ',' or ')' after a value given to {name}()"), name=name))
         fewest, most, example = FUNCTIONS[name]
         if len(args) < fewest or (most is not None and len(args) > most):
-            plural = "" if fewest == 1 else "s"
-            wanted = f"{fewest} value{plural}" if fewest == most else f"{fewest} or {most} values"
-            if most is None:
-                wanted = f"at least {fewest} value{plural}"
-            raise self.fail(
-                f"{name}() needs {wanted} but was given {len(args)}, for example: {example}",
-                position,
-            )
+            singular, plural = _count_message(fewest, most)
+            raise self.fail(singular, position, plural, n=fewest if most is None else most, name=name,
+                            fewest=fewest, most=most, given=len(args), example=example)
         if name == "string-length" and not args:
             self.uses_dot = True
         return ("call", position, name, args)
+
+
+_LOWER_CASE = N_("Write '{word}' in lower case")
+_NO_VALUE_BEFORE = N_("Unexpected {token}: a value is missing before it")
+
+
+def _count_message(fewest: int, most: int | None) -> tuple[str, str | None]:
+    """The singular and plural templates of "needs N values" (``n`` is ``most``, or ``fewest``)."""
+    if most is None:
+        return Nn_("{name}() needs at least {n} value but was given {given}, for example: {example}",
+                   "{name}() needs at least {n} values but was given {given}, for example: {example}")
+    if fewest == most:
+        return Nn_("{name}() needs {n} value but was given {given}, for example: {example}",
+                   "{name}() needs {n} values but was given {given}, for example: {example}")
+    return N_("{name}() needs {fewest} or {most} values but was given {given}, for example: {example}"), None

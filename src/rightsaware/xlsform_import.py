@@ -17,7 +17,8 @@ from typing import Any
 from attrs import frozen
 
 from .extract import context
-from .i18n import LANGUAGES, _, language_name
+from .errors import Message
+from .i18n import LANGUAGES, _, current_messages, language_name
 from .i18n_languages import UnknownLanguage, normalize_language
 from .instrument import ID_PATTERN, Choice, Instrument, ReferralRule
 from .loading import Problem, content_hash, validate_instrument
@@ -397,4 +398,6 @@ class _Importer:
         for found in validate_instrument(instrument, problem):
             if found.path in self.error_paths or found.path.split(".")[0] in self.error_paths:
                 continue
-            self.error(self.place(found.path), _(found.message, **found.params))
+            # its params may be errors (a bad relevant): translated too, like the message
+            text = Message(found.message, **found.params).translated(current_messages())
+            self.error(self.place(found.path), text)
