@@ -243,11 +243,9 @@ class _Parser:
         if kind == "dot":
             self.uses_dot = True
             return ("dot", position)
-        if kind == "end":
-            if self.i >= 2:
-                raise self.fail(N_("The expression ends too early: something is missing after {token}"),
-                                position, token=_describe(self.tokens[self.i - 2]))
-            raise self.fail(N_("The expression ends too early: something is missing"), position)
+        if kind == "end":  # an empty expression was refused by parse(): a token comes before
+            raise self.fail(N_("The expression ends too early: something is missing after {token}"),
+                            position, token=_describe(self.tokens[self.i - 2]))
         if kind == "op" and text not in ("(", "-"):
             raise self.fail(_NO_VALUE_BEFORE, position, token=_describe(token))
         self.nesting += 1  # a bracket, a minus sign or a function
