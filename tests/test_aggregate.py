@@ -168,6 +168,33 @@ def test_numbers_have_median_and_quartiles_like_numpy(runtime, instrument) -> No
     assert row.answered.count == len(ages)
 
 
+def test_quartiles_of_every_breakdown_come_out_like_numpy(runtime, instrument) -> None:
+    rng = np.random.default_rng(7)
+    plan = [("north", "web", 25), ("south", "sms", 18), ("east", "paper", 12), ("west", "web", 14)]
+    ages: dict[tuple[str, str], list[int]] = {}
+    batch = []
+    for area, channel, count in plan:
+        for age in rng.integers(16, 95, size=count).tolist():
+            ages.setdefault(("local_authority", area), []).append(age)
+            ages.setdefault(("channel", channel), []).append(age)
+            batch.append(response(instrument, {**BASIC, "heard": "no", "local_authority": area, "age": age},
+                                  channel=channel))
+    runtime.store.save_completed_batch(batch)
+    result = aggregate_results(runtime, "agg", by=["local_authority", "channel"]).question("age")
+    checked = 0
+    for dimension in ("local_authority", "channel"):
+        for row in result.by[dimension].rows:
+            values = ages[(dimension, row.group)]
+            assert row.answered.count == len(values)
+            expected = np.percentile(values, [25, 50, 75])
+            assert (row.stats.q1, row.stats.median, row.stats.q3) == pytest.approx(tuple(expected))
+            checked += 1
+    assert checked == 7  # four areas and three channels, none small enough to combine
+    everyone = [a for (dim, _), values in ages.items() if dim == "channel" for a in values]
+    overall = result.overall.rows[0].stats
+    assert (overall.q1, overall.median, overall.q3) == pytest.approx(tuple(np.percentile(everyone, [25, 50, 75])))
+
+
 def test_breakdowns_combine_small_groups_and_add_up(runtime, instrument) -> None:
     rows = [(40, {**BASIC, "heard": "no", "local_authority": "north"}, {"channel": "web"}),
             (30, {**BASIC, "heard": "yes", "barriers": ("time",), "local_authority": "south"}, {"channel": "sms"}),

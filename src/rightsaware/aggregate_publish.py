@@ -84,18 +84,26 @@ class Publisher:
                      apart_codes=spec.apart, rows=rows)
 
 
-def _with_stats(pub: Publisher, snap: Any, spec: Spec, table: Table) -> Table:
-    eligible = {row.group: row.answered.count for row in table.rows
-                if row.answered.count is not None and row.answered.count >= pub.threshold}
+def _with_stats(pub: Publisher, snap: Any, spec: Spec, tables: dict[str | None, Table]) -> dict[str | None, Table]:
+    """Median and quartiles for every row big enough, all breakdowns from one pass over the values."""
+    eligible = {}
+    for key, table in tables.items():
+        groups = {row.group: row.answered.count for row in table.rows
+                  if row.answered.count is not None and row.answered.count >= pub.threshold}
+        if groups:
+            eligible[key] = groups
     if not eligible:
-        return table
-    view = next(v for v in pub.tables.views if v.key == table.dimension)
+        return tables
+    views = {v.key: v for v in pub.tables.views}
     numeric = spec.kind == "number"
-    stream = snap.ordered_values(spec.name, view.index, view.mapping or {}, numeric)
-    found = quantiles(stream, eligible)
+    found = quantiles(snap.ordered_values(spec.name, numeric), {key: views[key].group for key in eligible}, eligible)
+    return {key: _stats_rows(table, found.get(key, {}), numeric) for key, table in tables.items()}
+
+
+def _stats_rows(table: Table, found: dict[str, tuple[Any, ...]], numeric: bool) -> Table:
     rows = []
     for row in table.rows:
-        values = found.get(row.group) if row.group in eligible else None
+        values = found.get(row.group)
         if values is not None and not numeric:
             values = tuple(dt.date.fromisoformat(v) if isinstance(v, str) else v for v in values)
         rows.append(row if values is None else _evolve(row, stats=Stats(*values)))
@@ -172,8 +180,9 @@ def results(tables: RunTables, suppression: Suppression, snap: Any, *, instrumen
         overall = pub.table(spec, None)
         by = {v.key: pub.table(spec, v.key) for v in views if v.dimension != spec.name}
         if spec.kind in ("number", "date"):
-            overall = _with_stats(pub, snap, spec, overall)
-            by = {k: _with_stats(pub, snap, spec, t) for k, t in by.items()}
+            with_stats = _with_stats(pub, snap, spec, {None: overall, **by})
+            overall = with_stats.pop(None)
+            by = with_stats
         texts, total = None, 0
         answered = overall.rows[0].answered.count if overall.rows else None
         if include_free_text and spec.kind == "text" and answered and answered >= pub.threshold:

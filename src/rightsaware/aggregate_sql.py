@@ -1,23 +1,24 @@
 """The SQL behind :mod:`rightsaware.aggregate`: every count is a ``GROUP BY`` in the database.
 
 One read transaction (a snapshot, so all tables of a run agree) holds a temporary table of
-the responses in scope with their breakdown values; each query joins the answers to it and
-groups by question, breakdown values and answer class. Results come back as small count
-tables (a few rows per question and group), never as rows per respondent, so memory does
-not grow with the number of responses. Quartiles stream ordered ``(value, count)`` rows and
-keep only a running position.
+the responses in scope with their breakdown values and a small integer ``g`` numbering each
+combination of them; each query joins the answers to it and groups by question, ``g`` and
+answer class (SQLite groups by sorting, and an integer sorts faster than the breakdown
+texts). Results come back as small count tables (a few rows per question and group), never
+as rows per respondent, so memory does not grow with the number of responses. Quartiles of
+every breakdown come from one ordered stream of ``(value, g, count)`` rows per question,
+keeping only a running position per group.
 """
 
 from __future__ import annotations
 
-import itertools
 import secrets
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from attrs import frozen
-from sqlalchemy import Column, Connection, MetaData, String, Table, and_, case, func, literal, or_, select
+from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, and_, case, func, literal, or_, select
 
 from .store import tables as t
 
@@ -72,9 +73,11 @@ class Snapshot:
         name = "ra_scope_" + secrets.token_hex(4)
         columns = [Column("id", String(t.ID), primary_key=True)]
         columns += [Column(f"d{i}", String(t.NAME)) for i in range(len(self.dimensions))]
+        columns.append(Column("g", Integer()))
         self.table = Table(name, MetaData(), *columns, prefixes=["TEMPORARY"])
         self.table.create(connection)
         self._fill(scope)
+        self.joints = self._read_joints()
 
     def _fill(self, scope: Scope) -> None:
         r = t.responses
@@ -92,17 +95,23 @@ class Snapshot:
                 values.append(_age_band(joined.c.value_num))
             else:
                 values.append(func.coalesce(joined.c.value_text, literal(UNKNOWN)))
-        query = select(*values).select_from(source).where(*_filters(scope))
+        inner = select(*[v.label(f"v{i}") for i, v in enumerate(values)]).select_from(source).where(
+            *_filters(scope)).subquery()
+        keys = list(inner.c)[1:]
+        number = func.dense_rank().over(order_by=keys) if keys else literal(1)
+        query = select(*inner.c, number)
         self.connection.execute(self.table.insert().from_select([c.name for c in self.table.c], query))
         if self.connection.dialect.name == "postgresql":  # autovacuum never analyses temporary tables
             self.connection.exec_driver_sql(f"ANALYZE {self.table.name}")
 
-    @property
-    def keys(self) -> list:
-        return [self.table.c[f"d{i}"] for i in range(len(self.dimensions))]
+    def _read_joints(self) -> dict[int, tuple[str, ...]]:
+        """``g -> (breakdown values)`` for every combination present in scope."""
+        keys = [self.table.c[f"d{i}"] for i in range(len(self.dimensions))]
+        rows = self.connection.execute(select(self.table.c.g, *keys).distinct())
+        return {int(row[0]): tuple(UNKNOWN if v is None else str(v) for v in row[1:]) for row in rows}
 
-    def _joint(self, row: Sequence[Any], start: int) -> tuple[str, ...]:
-        return tuple(UNKNOWN if v is None else str(v) for v in row[start : start + len(self.dimensions)])
+    def _joint(self, g: Any) -> tuple[str, ...]:
+        return self.joints[int(g)]
 
     # -- counts -------------------------------------------------------------------------------
     def synthetic_left_out(self, scope: Scope) -> int:
@@ -118,8 +127,9 @@ class Snapshot:
 
     def sizes(self) -> dict[tuple[str, ...], int]:
         """Responses in scope by joint breakdown values."""
-        query = select(*self.keys, func.count()).group_by(*self.keys)
-        return {self._joint(row, 0): int(row[-1]) for row in self.connection.execute(query)}
+        g = self.table.c.g
+        query = select(g, func.count()).group_by(g)
+        return {self._joint(row[0]): int(row[1]) for row in self.connection.execute(query)}
 
     def answer_classes(self, questions: Sequence[str], single: Sequence[str]) -> dict[tuple, int]:
         """``(question, joint, class) -> count``: the code for single choice, else answered/no answer."""
@@ -133,16 +143,16 @@ class Snapshot:
         ).label("cls")
         # Breakdowns first in GROUP BY and no filter on question: SQLite then reads the answers
         # in key order (one pass) instead of through the question index (a lookup per row).
+        g = self.table.c.g
         query = (
-            select(*self.keys, a.c.question, cls, func.count())
+            select(g, a.c.question, cls, func.count())
             .select_from(a.join(self.table, a.c.response_id == self.table.c.id))
-            .group_by(*self.keys, a.c.question, cls)
+            .group_by(g, a.c.question, cls)
         )
         wanted = set(questions)
-        n = len(self.dimensions)
         return {
-            (row[n], self._joint(row, 0), str(row[n + 1])): int(row[-1])
-            for row in self.connection.execute(query) if row[n] in wanted
+            (row[1], self._joint(row[0]), str(row[2])): int(row[3])
+            for row in self.connection.execute(query) if row[1] in wanted
         }
 
     def mentions(self, questions: Sequence[str]) -> dict[tuple, int]:
@@ -150,15 +160,15 @@ class Snapshot:
         if not questions:
             return {}
         c = t.answer_choices
+        g = self.table.c.g
         query = (
-            select(*self.keys, c.c.question, c.c.choice, func.count())
+            select(g, c.c.question, c.c.choice, func.count())
             .select_from(c.join(self.table, c.c.response_id == self.table.c.id))
-            .group_by(*self.keys, c.c.question, c.c.choice)
+            .group_by(g, c.c.question, c.c.choice)
         )
         wanted = set(questions)
-        n = len(self.dimensions)
-        return {(row[n], self._joint(row, 0), row[n + 1]): int(row[-1])
-                for row in self.connection.execute(query) if row[n] in wanted}
+        return {(row[1], self._joint(row[0]), row[2]): int(row[3])
+                for row in self.connection.execute(query) if row[1] in wanted}
 
     def apart_only(self, apart: Mapping[str, Sequence[str]]) -> dict[tuple, int]:
         """Multiple choice answered with "don't know"-type options only, by the first such option.
@@ -189,16 +199,17 @@ class Snapshot:
             .group_by(c.c.response_id, c.c.question)
             .subquery()
         )
+        g = self.table.c.g
         query = (
-            select(per_response.c.question, *self.keys, per_response.c.first, func.count())
+            select(per_response.c.question, g, per_response.c.first, func.count())
             .select_from(per_response.join(self.table, per_response.c.response_id == self.table.c.id))
             .where(per_response.c.others == 0)
-            .group_by(per_response.c.question, *self.keys, per_response.c.first)
+            .group_by(per_response.c.question, g, per_response.c.first)
         )
         found = {}
         for row in self.connection.execute(query):
-            code = apart[row[0]][int(row[-2])]
-            found[(row[0], self._joint(row, 1), code)] = int(row[-1])
+            code = apart[row[0]][int(row[2])]
+            found[(row[0], self._joint(row[1]), code)] = int(row[3])
         return found
 
     def awareness(self, rights: Sequence[str], known: str = "yes") -> dict[tuple, tuple[int, float]]:
@@ -225,42 +236,32 @@ class Snapshot:
         k, m = per_response.c.k, per_response.c.m
         band = case((k == 0, literal("none")), (k * 2 < m, literal("some")), (k < m, literal("most")),
                     else_=literal("all")).label("band")
+        g = self.table.c.g
         query = (
-            select(*self.keys, band, func.count(), func.sum(k * 1.0 / m))
+            select(g, band, func.count(), func.sum(k * 1.0 / m))
             .select_from(per_response.join(self.table, per_response.c.response_id == self.table.c.id))
             .where(m > 0)
-            .group_by(*self.keys, band)
+            .group_by(g, band)
         )
         return {
-            (self._joint(row, 0), row[-3]): (int(row[-2]), float(row[-1] or 0.0))
+            (self._joint(row[0]), row[1]): (int(row[2]), float(row[3] or 0.0))
             for row in self.connection.execute(query)
         }
 
-    def ordered_values(
-        self, question: str, dimension: int | None, groups: Mapping[str, str], numeric: bool
-    ) -> Iterator[tuple[str, Any, int]]:
-        """``(group, value, count)`` in group then value order, for quartiles.
-
-        ``dimension`` is the breakdown's index (``None`` for everyone); ``groups`` maps its
-        raw values to published groups (combined groups share a key).
-        """
+    def ordered_values(self, question: str, numeric: bool) -> Iterator[tuple[Any, tuple[str, ...], int]]:
+        """``(value, joint, count)`` in value order: one stream gives the quartiles of every breakdown."""
         a = t.answers
+        g = self.table.c.g
         value = a.c.value_num if numeric else a.c.value_text
-        if dimension is None:
-            group: Any = literal("_all")
-        else:
-            raw = func.coalesce(self.table.c[f"d{dimension}"], literal(UNKNOWN))
-            group = case(*[(raw == k, literal(v)) for k, v in groups.items()], else_=literal(UNKNOWN))
-        group = group.label("g")
         query = (
-            select(group, value, func.count())
+            select(value, g, func.count())
             .select_from(a.join(self.table, a.c.response_id == self.table.c.id))
             .where(a.c.question == question, a.c.skipped.is_(False), value.is_not(None))
-            .group_by(group, value)
-            .order_by(group, value)
+            .group_by(value, g)
+            .order_by(value)
         )
         for row in self.connection.execute(query, execution_options={"stream_results": True, "yield_per": 2000}):
-            yield str(row[0]), row[1], int(row[2])
+            yield row[0], self._joint(row[1]), int(row[2])
 
     def free_text(self, question: str, limit: int) -> tuple[list[str], int]:
         """Up to ``limit`` free-text answers to ``question`` (sorted later), and how many there are."""
@@ -290,40 +291,57 @@ def snapshot(engine: Any, scope: Scope, dimensions: Sequence[DimensionSource]) -
                 snap.table.drop(connection)
 
 
-def quantiles(stream: Iterator[tuple[str, Any, int]], totals: Mapping[str, int],
-              points: Sequence[float] = (0.25, 0.5, 0.75)) -> dict[str, tuple[Any, ...]]:
-    """Quartiles by group from ordered ``(group, value, count)`` rows, in constant memory.
+class _Positions:
+    """The order statistics one group's quartiles need, picked up as its values stream past."""
 
-    Linear interpolation between order statistics (the common "type 7" definition, as in
-    NumPy and pandas); for dates the lower of the two is taken. ``totals`` gives each
-    group's number of values.
-    """
-    found: dict[str, tuple[Any, ...]] = {}
-    for group, rows in itertools.groupby(stream, key=lambda r: r[0]):
-        n = totals.get(group, 0)
-        if n <= 0:
-            continue
-        wanted = []
+    def __init__(self, n: int, points: Sequence[float]) -> None:
+        self.wanted = []
         for p in points:
             h = (n - 1) * p
             low = int(h)
-            wanted.append((low, min(low + 1, n - 1), h - low))
-        positions = sorted({i for lo, hi, _ in wanted for i in (lo, hi)})
-        values: dict[int, Any] = {}
-        seen = 0
-        pending = iter(positions)
-        target = next(pending, None)
-        for _group, value, count in rows:
-            while target is not None and target < seen + count:
-                values[target] = value
-                target = next(pending, None)
-            seen += count
-        result = []
-        for lo, hi, frac in wanted:
-            a, b = values.get(lo), values.get(hi)
+            self.wanted.append((low, min(low + 1, n - 1), h - low))
+        self.pending = sorted({i for lo, hi, _ in self.wanted for i in (lo, hi)})
+        self.next = 0
+        self.seen = 0
+        self.values: dict[int, Any] = {}
+
+    def add(self, value: Any, count: int) -> None:
+        while self.next < len(self.pending) and self.pending[self.next] < self.seen + count:
+            self.values[self.pending[self.next]] = value
+            self.next += 1
+        self.seen += count
+
+    def result(self) -> tuple[Any, ...]:
+        found = []
+        for lo, hi, frac in self.wanted:
+            a, b = self.values.get(lo), self.values.get(hi)
             if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-                result.append(a + (b - a) * frac)
+                found.append(a + (b - a) * frac)
             else:
-                result.append(a)
-        found[group] = tuple(result)
+                found.append(a)
+        return tuple(found)
+
+
+def quantiles(stream: Iterable[tuple[Any, tuple[str, ...], int]],
+              groupings: Mapping[Any, Callable[[tuple[str, ...]], str | None]],
+              totals: Mapping[Any, Mapping[str, int]],
+              points: Sequence[float] = (0.25, 0.5, 0.75)) -> dict[Any, dict[str, tuple[Any, ...]]]:
+    """Quartiles of every grouping from one value-ordered ``(value, joint, count)`` stream.
+
+    ``groupings`` maps a key (a breakdown, or None for everyone) to the function giving a
+    joint value's group; ``totals[key][group]`` is how many values that group has (groups
+    left out of ``totals`` are not computed). Memory holds a few positions per group,
+    whatever the number of rows. Linear interpolation between order statistics (the common
+    "type 7" definition, as in NumPy and pandas); for dates the lower of the two is taken.
+    """
+    trackers = {(key, group): _Positions(n, points)
+                for key, groups in totals.items() for group, n in groups.items() if n > 0}
+    for value, joint, count in stream:
+        for key, group_of in groupings.items():
+            tracker = trackers.get((key, group_of(joint)))
+            if tracker is not None:
+                tracker.add(value, count)
+    found: dict[Any, dict[str, tuple[Any, ...]]] = {key: {} for key in totals}
+    for (key, group), tracker in trackers.items():
+        found[key][group] = tracker.result()
     return found
