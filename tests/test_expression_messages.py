@@ -261,3 +261,22 @@ def test_no_channel_installed_says_none_in_welsh_and_gaelic(translator) -> None:
     assert str(caught.value) == "no channel called 'fax' is installed (installed: none)"
     assert caught.value.display(translator.messages("cy")).endswith("(wedi'u gosod: dim un)")
     assert caught.value.display(translator.messages("gd")).endswith("(air an stàladh: chan eil gin)")
+
+
+def test_xlsform_import_shows_a_broken_relevant_in_welsh(translator, tmp_path) -> None:
+    book = openpyxl.Workbook()
+    sheets = {"survey": [["type", "name", "label", "relevant"], ["text", "heard", "Heard?", ""],
+                         ["text", "why", "Why?", "${heard} 'x'"]],
+              "settings": [["form_title", "form_id", "version"], ["Test", "test-form", "1"]]}
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    path = tmp_path / "form.xlsx"
+    book.save(path)
+    with use_messages(translator.messages("cy")), pytest.raises(XLSFormError) as caught:
+        import_xlsform(path)
+    found = [finding.message for finding in caught.value.findings]
+    assert any(text.startswith("Rhywbeth annisgwyl: y testun 'x'.") for text in found), found
+    assert not any("Unexpected" in text for text in found), found

@@ -259,7 +259,7 @@ class _Importer:
                 try:
                     codes.append(normalize_language(word))
                 except UnknownLanguage as exc:
-                    self.error(where, str(exc), "languages")
+                    self.error(where, exc.translated(current_messages()), "languages")
             extras["languages"] = tuple(dict.fromkeys(codes)) or None
         elif key == "jurisdiction":
             extras["jurisdiction"] = value.strip() if value else None

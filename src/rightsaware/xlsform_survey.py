@@ -18,7 +18,7 @@ from attrs import define, field
 
 from . import expressions
 from .errors import ExpressionError
-from .i18n import _, language_name
+from .i18n import _, current_messages, language_name
 from .instrument import QUESTION_KINDS, Question
 from .xlsform import (CALCULATE_TYPES, CHOICES, GROUP_WORDS, IMPORTED_TYPES, NO, SELECT_WORDS,
                       TRANSLATED_FIELDS, YES, Where, classify_type)
@@ -245,7 +245,7 @@ class SurveyReader:
         except ExpressionError as exc:
             self.skipped[name] = _("row {row} is a calculation rightsaware cannot import", row=row.number)
             self.imp.note(where, _("calculation '{name}' uses what rightsaware's expressions do not support "
-                                   "({error}): left out", name=name, error=str(exc)))
+                                   "({error}): left out", name=name, error=exc.translated(current_messages())))
             return
         self.calcs[name] = (text, where)
 
@@ -315,7 +315,7 @@ class SurveyReader:
                                                 why=self.skipped[reference]))
                 expressions.check_references(parsed, names)
             except ExpressionError as exc:
-                self.imp.error(where, str(exc), path)
+                self.imp.error(where, exc.translated(current_messages()), path)
         if not done:
             return None
         return done[0] if len(done) == 1 else " and ".join(f"({part})" for part in done)
