@@ -128,3 +128,18 @@ def test_charts_draw_welsh_and_gaelic_letters_without_missing_glyphs() -> None:
                         [50.0, 45.0, None], hidden_word="cudd", description="Siart: hŷn", axis_label="Canran")
     assert svg.startswith("<svg") and 'role="img"' in svg and 'aria-label="Siart: hŷn"' in svg
     assert "<path" in svg and "<text" not in svg and 'width="' not in svg.split(">")[0]
+
+
+def test_progress_steps_in_order_and_named_in_the_readers_language(filled, tmp_path) -> None:
+    from rightsaware.aggregate import STEPS
+
+    seen: list[str] = []
+    aggregate_results(filled, "rights-wales", include_synthetic=True, on_step=seen.append)
+    assert seen == list(STEPS)
+    out = tmp_path / "r.html"
+    args = ["report", "--instrument", "rights-wales", "--include-synthetic", "--out", str(out), "--no-charts"]
+    result = CliRunner().invoke(cli(filled), args, obj=Context(filled, "cy"))
+    assert result.exit_code == 0, result.output
+    welsh = filled.messages("cy")._("Working out the results")
+    assert welsh != "Working out the results" and welsh in result.stderr
+    assert "Working out the results" not in result.output

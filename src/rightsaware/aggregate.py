@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from . import aggregate_publish as publish
@@ -35,6 +35,7 @@ from .instrument import Instrument
 RESPONSE_COLUMNS = ("channel", "language")
 NAMED_DIMENSIONS = ("nation", "local_authority", "age_band", "rural_urban")
 SMALL_AREAS = frozenset({"local_authority"})
+STEPS = ("responses", "answers", "choices", "awareness", "disclosure", "statistics")  # what on_step reports
 KINDS = {"select_one": "single", "select_multiple": "multiple", "integer": "number", "decimal": "number",
          "date": "date", "text": "text"}
 _ATOM = re.compile(r"^\s*(?:\$\{(\w+)\}\s*=\s*'([^']*)'|selected\(\s*\$\{(\w+)\}\s*,\s*'([^']*)'\s*\))\s*$")
@@ -192,9 +193,14 @@ def aggregate(
     include_free_text: bool = False,
     version: str | None = None,
     now: dt.datetime | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> Results:
-    """Count, protect and summarise the completed responses to ``instrument``."""
+    """Count, protect and summarise the completed responses to ``instrument``.
+
+    ``on_step`` (for progress bars) is called with each of :data:`STEPS` as it starts.
+    """
     threshold = check_threshold(threshold)
+    step = on_step or (lambda _name: None)
     requested = resolve_dimensions(instrument, by)
     if include_free_text:
         small = [d.name for d in requested if d.name in SMALL_AREAS
@@ -215,6 +221,7 @@ def aggregate(
     base = dict(instrument_id=instrument.id, instrument_version=version or instrument.version,
                 generated_at=now or dt.datetime.now(dt.timezone.utc), threshold=threshold,
                 include_synthetic=include_synthetic)
+    step("responses")
     with snapshot(store.engine, scope, dims) as snap:
         sizes = snap.sizes()
         total = sum(sizes.values())
@@ -222,20 +229,25 @@ def aggregate(
         if total < threshold:
             return Results(responses=None, synthetic_left_out=left_out, **base)
         views, dimensions, nested = _views(dims, requested, sizes, threshold)
+        step("answers")
         classes = snap.answer_classes([s.name for s in specs if s.name != AWARENESS],
                                       [s.name for s in specs if s.kind == "single"])
         specs = _with_seen_codes(specs, classes)
         tables = RunTables(specs, views, sizes, threshold)
         tables.add_classes(classes)
         multiple = [s for s in specs if s.kind == "multiple"]
+        step("choices")
         tables.add_classes(snap.apart_only({s.name: s.apart for s in multiple}))
         tables.add_mentions(snap.mentions([s.name for s in multiple]))
+        step("awareness")
         if rights:
             tables.add_awareness(snap.awareness(rights))
+        step("disclosure")
         tables.ensure_rows()
         problem = tables.build_problem()
         _link(tables, instrument, dims, dimensions, nested, rights)
         suppression = problem.solve()
+        step("statistics")
         return publish.results(
             tables, suppression, snap, instrument=instrument, dimensions=dimensions, rights=rights,
             include_free_text=include_free_text, responses=total, synthetic_left_out=left_out, **base,

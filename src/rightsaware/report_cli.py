@@ -7,15 +7,26 @@ and ``--threshold`` may raise or lower the smallest count shown but never below 
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
 from .errors import RightsawareError
-from .i18n import normalize_language
+from .i18n import N_, normalize_language
 
 RESPONSES_EXPORT = "responses.export"  # audit action: respondent-level answers written to a file
+STEP_LABELS = {  # aggregate.STEPS, as the progress bar names them
+    "responses": N_("finding the responses"),
+    "answers": N_("counting answers"),
+    "choices": N_("counting choices"),
+    "awareness": N_("scoring awareness of rights"),
+    "disclosure": N_("hiding small counts"),
+    "statistics": N_("working out medians and tests"),
+}
 
 
 def _obj() -> Any:
@@ -26,13 +37,23 @@ def _by(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+@contextmanager
+def _progress(m: Any, length: int, label: str, show: Callable[[Any], str | None] | None = None) -> Iterator[Any]:
+    """A progress bar on standard error (drawn only on a terminal, so pipes and logs stay clean)."""
+    with click.progressbar(length=length, label=label, file=sys.stderr, item_show_func=show) as bar:
+        yield bar
+
+
 def _results(runtime: Any, instrument_id: str, by: str, threshold: int | None, include_synthetic: bool,
              include_free_text: bool = False, version: str | None = None) -> Any:
-    from .aggregate import aggregate_results
+    from .aggregate import STEPS, aggregate_results
 
-    return aggregate_results(runtime, instrument_id, by=_by(by), threshold=threshold,
-                             include_synthetic=include_synthetic, include_free_text=include_free_text,
-                             version=version)
+    m = _obj().m
+    with _progress(m, len(STEPS), m._("Working out the results"),
+                   lambda key: m._(STEP_LABELS[key]) if key else None) as bar:
+        return aggregate_results(runtime, instrument_id, by=_by(by), threshold=threshold,
+                                 include_synthetic=include_synthetic, include_free_text=include_free_text,
+                                 version=version, on_step=lambda key: bar.update(1, key))
 
 
 @click.command("report")
@@ -131,13 +152,20 @@ def simulate(instrument_id: str, respondents: int, db: str | None, seed: int | N
     obj = _obj()
     runtime, m = obj.runtime, obj.m
     instrument = runtime.instrument(instrument_id)
-    if db:
-        from .store import Store
+    with _progress(m, respondents, m._("Adding synthetic responses")) as bar:
+        done = [0]
 
-        with Store.open(db, runtime.keyring) as store:
-            stored = run(store, instrument, respondents, seed=seed, channels=_by(channels))
-    else:
-        stored = run(runtime.store, instrument, respondents, seed=seed, channels=_by(channels))
+        def advance(stored_so_far: int) -> None:
+            bar.update(stored_so_far - done[0])
+            done[0] = stored_so_far
+
+        if db:
+            from .store import Store
+
+            with Store.open(db, runtime.keyring) as store:
+                stored = run(store, instrument, respondents, seed=seed, channels=_by(channels), progress=advance)
+        else:
+            stored = run(runtime.store, instrument, respondents, seed=seed, channels=_by(channels), progress=advance)
     click.echo(m.ngettext("{n} synthetic response added to {survey}.", "{n} synthetic responses added to {survey}.",
                           stored, survey=instrument_id))
     click.echo(m._("Reports leave them out unless you add --include-synthetic."))
