@@ -20,8 +20,9 @@ from urllib.parse import quote, urlencode, urlsplit
 import anyio
 import anyio.to_thread
 import jinja2
+from markupsafe import Markup
 from rightsaware.errors import CatalogError, NotFound, RightsawareError
-from rightsaware.i18n import bilingual_order, install_jinja, language_name, localize, negotiate, normalize_language
+from rightsaware.i18n import bilingual_order, language_name, localize, negotiate, normalize_language
 from rightsaware.interview import Interviewer
 from rightsaware.settings import ensure_secret_key
 from starlette.requests import Request
@@ -33,9 +34,9 @@ from .cache import ResponseCache
 from .i18n import DOMAIN, LOCALES_DIR
 from .once import Once
 from .session import Session, set_cookie
+from .templating import make_environment
 from .tokens import Tokens
 
-TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 CHANNEL = "web"
 DEFAULT_WORKERS = 4
@@ -68,6 +69,9 @@ class Site:
         self._messages: dict[tuple[str, str], Any] = {}
         self._texts: dict[tuple[str, str], Any] = {}
         self._templates: dict[tuple[str, str], jinja2.Template] = {}
+        self._css_urls: dict[str, str] = {}
+        self._page_csp = content_security_policy()
+        self._embed_csp = content_security_policy(config.frame_ancestors)
         self.memo: dict[tuple, Any] = {}  # parts of pages that depend only on the instrument and language
         # Blocking work (store, engine, templates) runs in a few threads: many threads at once
         # would only wait for each other (the GIL, SQLite's single writer). See run().
@@ -187,16 +191,7 @@ class Site:
     def environment(self, language: str) -> jinja2.Environment:
         env = self._environments.get(language)
         if env is None:
-            env = jinja2.Environment(
-                loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
-                autoescape=True,
-                auto_reload=False,
-                extensions=["jinja2.ext.i18n"],
-                trim_blocks=True,
-                lstrip_blocks=True,
-            )
-            install_jinja(env, self.messages(language))
-            self._environments[language] = env
+            env = self._environments[language] = make_environment(self.messages(language))
         return env
 
     def render(self, request: Request, template: str, language: str, *, status: int = 200, embed: bool = False,
@@ -205,18 +200,14 @@ class Site:
         """Render a page with the shared chrome (language switcher, stylesheet, headers)."""
         languages = switcher_languages or self.available()
         context.setdefault("service_name", self.messages(language)._("Have your say"))
-        found = self._templates.get((language, template))
-        if found is None:
-            found = self._templates[(language, template)] = self.environment(language).get_template(template)
-        html = found.render(
+        html = self.template(language, template).render(
             lang=language,
             embed=embed,
-            css_url=self.url(request, "/web-static/web.css", v=self.css_version),
+            css_url=self.css_url(request),
             switcher=self.switcher(request, language, languages),
             **context,
         )
-        response = HTMLResponse(html, status_code=status)
-        self.frame_headers(response, embed)
+        response = HTMLResponse(html, status_code=status, headers=self.frame_header_values(embed))
         if session is not None:
             session.save(request, response, self.tokens, self.config, embed=embed)
         if self.requested_language(request, languages) == language:  # the respondent's own choice: remember it
@@ -224,21 +215,38 @@ class Site:
                        path=(request.scope.get("root_path") or "").rstrip("/") + "/")
         return response
 
-    def frame_headers(self, response: Response, embed: bool) -> None:
+    def frame_header_values(self, embed: bool) -> dict[str, str]:
+        """The Content-Security-Policy (framing only by the allowed sites when embedded, else by
+        none, with ``X-Frame-Options: DENY`` too)."""
         if embed:
-            response.headers["content-security-policy"] = content_security_policy(self.config.frame_ancestors)
-        else:
-            response.headers["content-security-policy"] = content_security_policy()
-            response.headers["x-frame-options"] = "DENY"
+            return {"content-security-policy": self._embed_csp}
+        return {"content-security-policy": self._page_csp, "x-frame-options": "DENY"}
 
-    def switcher(self, request: Request, current: str, languages: tuple[str, ...]) -> list[dict[str, Any]]:
-        """Links to this same page in every other language (progress and answers are kept)."""
-        key = ("switcher", request.url.path, request.scope.get("query_string", b""), current, languages)
+    def template(self, language: str, name: str) -> jinja2.Template:
+        """A compiled template in ``language`` (compiled once)."""
+        found = self._templates.get((language, name))
+        if found is None:
+            found = self._templates[(language, name)] = self.environment(language).get_template(name)
+        return found
+
+    def css_url(self, request: Request) -> str:
+        """The stylesheet's URL (with its version, so browsers fetch it again when it changes)."""
+        root = request.scope.get("root_path") or ""
+        found = self._css_urls.get(root)
+        if found is None:
+            found = self._css_urls[root] = self.url(request, "/web-static/web.css", v=self.css_version)
+        return found
+
+    def switcher(self, request: Request, current: str, languages: tuple[str, ...]) -> Markup:
+        """The language switcher: links to this same page in every other language (progress and
+        answers are kept). Rendered once per page address and language, then kept."""
+        key = ("switcher", request.scope["path"], request.scope.get("query_string", b""), current, languages)
         found = self.memo.get(key)
         if found is None:
             if len(self.memo) > MEMO_LIMIT:
                 self.memo.clear()
-            found = self.memo[key] = self._switcher(request, current, languages)
+            items = self._switcher(request, current, languages)
+            found = self.memo[key] = Markup(self.template(current, "_switcher.html").render(switcher=items))
         return found
 
     def _switcher(self, request: Request, current: str, languages: tuple[str, ...]) -> list[dict[str, Any]]:
