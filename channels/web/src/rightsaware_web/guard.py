@@ -28,6 +28,7 @@ BASE_HEADERS = {
     "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_BASE_RAW = tuple((name.encode(), value.encode()) for name, value in BASE_HEADERS.items())
 
 #: (scope, status) -> an ASGI response for 413 / 429, HTML or JSON as the path suits.
 Rejecter = Callable[[Scope, int, dict[str, str]], Awaitable[ASGIApp]]
@@ -63,6 +64,9 @@ class RateLimiter:
     def _forget_idle(self, now: float) -> None:
         full = self.burst / self.rate
         self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < full}
+
+
+_DEFAULT_CSP = content_security_policy().encode()
 
 
 class BodyTooLarge(Exception):
@@ -105,11 +109,11 @@ class GuardMiddleware:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _value in headers}
-                for name, value in BASE_HEADERS.items():
-                    if name.encode() not in present:
-                        headers.append((name.encode(), value.encode()))
+                for name, value in _BASE_RAW:
+                    if name not in present:
+                        headers.append((name, value))
                 if b"content-security-policy" not in present:
-                    headers.append((b"content-security-policy", content_security_policy().encode()))
+                    headers.append((b"content-security-policy", _DEFAULT_CSP))
                     headers.append((b"x-frame-options", b"DENY"))
                 if b"cache-control" not in present:
                     headers.append((b"cache-control", b"no-store"))

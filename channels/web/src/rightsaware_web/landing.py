@@ -23,7 +23,7 @@ def _blocks(site: Site, instrument: Any, *, continuing: bool) -> list[dict[str, 
     key = ("landing", instrument.id, instrument.content_hash, continuing)
     found = site.memo.get(key)
     if found is None:
-        found = site.memo[key] = _make_blocks(site, instrument, continuing=continuing)
+        found = site.remember(key, _make_blocks(site, instrument, continuing=continuing))
     return found
 
 

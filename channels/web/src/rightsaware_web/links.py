@@ -25,6 +25,7 @@ from starlette.responses import Response
 
 from . import events, flowpages
 from .config import WebConfig
+from .forms import read_form
 from .i18n import _
 from .landing import landing_page
 from .problems import problem_page
@@ -78,7 +79,7 @@ class Links:
         self.pages = pages
 
     async def link(self, request: Request) -> Response:
-        form = await request.form() if request.method == "POST" else None
+        form = await read_form(request) if request.method == "POST" else None
         return await self.site.run(self._link, request, form)
 
     def _link(self, request: Request, form: Any) -> Response:

@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from . import events, flowpages
+from .forms import read_form
 from .landing import landing_page, survey_list
 from .problems import problem_page
 from .questions import (
@@ -58,15 +59,15 @@ class Pages:
         return await self.site.run(self._landing, request)
 
     async def start(self, request: Request) -> Response:
-        form = await request.form()
+        form = await read_form(request)
         return await self.site.run(self._start, request, form)
 
     async def question(self, request: Request) -> Response:
-        form = await request.form() if request.method == "POST" else None
+        form = await read_form(request) if request.method == "POST" else None
         return await self.site.run(self._question, request, form)
 
     async def check(self, request: Request) -> Response:
-        form = await request.form() if request.method == "POST" else None
+        form = await read_form(request) if request.method == "POST" else None
         return await self.site.run(self._check, request, form)
 
     async def done(self, request: Request) -> Response:

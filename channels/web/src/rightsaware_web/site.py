@@ -243,10 +243,8 @@ class Site:
         key = ("switcher", request.scope["path"], request.scope.get("query_string", b""), current, languages)
         found = self.memo.get(key)
         if found is None:
-            if len(self.memo) > MEMO_LIMIT:
-                self.memo.clear()
             items = self._switcher(request, current, languages)
-            found = self.memo[key] = Markup(self.template(current, "_switcher.html").render(switcher=items))
+            found = self.remember(key, Markup(self.template(current, "_switcher.html").render(switcher=items)))
         return found
 
     def _switcher(self, request: Request, current: str, languages: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -271,10 +269,22 @@ class Site:
 
     def survey_url(self, request: Request, instrument_id: str, page: str = "", *, embed: bool = False,
                    **query: Any) -> str:
-        path = "/s/" + quote(instrument_id, safe="")
-        if page:
-            path += "/" + page
-        return self.url(request, path, embed="1" if embed else None, **query)
+        """A page of a survey (``page``: ``""``, ``"q/<name>"``, ``"check"``…); kept once built."""
+        key = ("url", request.scope.get("root_path") or "", instrument_id, page, embed, *query.items())
+        found = self.memo.get(key)
+        if found is None:
+            path = "/s/" + quote(instrument_id, safe="")
+            if page:
+                path += "/" + page
+            found = self.remember(key, self.url(request, path, embed="1" if embed else None, **query))
+        return found
+
+    def remember(self, key: tuple, value: Any) -> Any:
+        """Keep ``value`` in :attr:`memo` (forgotten all at once beyond ``MEMO_LIMIT`` entries)."""
+        if len(self.memo) > MEMO_LIMIT:
+            self.memo.clear()
+        self.memo[key] = value
+        return value
 
     def absolute(self, request: Request, path: str) -> str:
         """An absolute URL for a path of this app: the public URL's origin if one is set."""
@@ -325,6 +335,10 @@ class CachingInterviewer(Interviewer):
 
 
 def is_embed(request: Request) -> bool:
+    """Whether the page is shown inside another site's ``<iframe>`` (``?embed=1``)."""
+    raw = request.scope.get("query_string", b"")
+    if b"embed" not in raw and b"%" not in raw:  # the usual case, without parsing the query
+        return False
     return request.query_params.get("embed") == "1"
 
 
