@@ -40,7 +40,7 @@ from .questions import (
 )
 from .referrals import referral_views
 from .session import Session
-from .site import CHANNEL, Site, is_embed
+from .site import CHANNEL, Site, is_embed, query_value
 
 NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
@@ -210,7 +210,7 @@ class Pages:
             question = None
         if question is None or not question.answerable:
             return problem_page(site, request, "not_found", language=response.language, embed=embed)
-        change = request.query_params.get("change") == "1"
+        change = query_value(request, "change") == "1"
         if form is None:
             values = engine.values(response)
             current = engine.next_question(response) if response.status == STATUS_ACTIVE else None
@@ -292,7 +292,7 @@ class Pages:
                        values: dict[str, Any], *, error: str | None = None, status: int = 200) -> Response:
         site = self.site
         embed = is_embed(request)
-        change = request.query_params.get("change") == "1"
+        change = query_value(request, "change") == "1"
         language = self._language(request, instrument, response)
         engine = site.interviewer.engine(instrument.id)
         text = site.text(instrument, language)

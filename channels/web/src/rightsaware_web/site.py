@@ -130,7 +130,7 @@ class Site:
 
     def requested_language(self, request: Request, available: tuple[str, ...]) -> str | None:
         """A valid ``?lang=`` the page offers, else ``None``."""
-        value = request.query_params.get("lang")
+        value = query_value(request, "lang")
         if not value:
             return None
         try:
@@ -334,12 +334,18 @@ class CachingInterviewer(Interviewer):
         return response
 
 
+def query_value(request: Request, name: str) -> str | None:
+    """The query parameter ``name`` (its last value, as Starlette reads it), without parsing a query that
+    cannot have it."""
+    raw = request.scope.get("query_string", b"")
+    if name.encode() not in raw and b"%" not in raw:  # the usual case: no such name, even percent-encoded
+        return None
+    return request.query_params.get(name)
+
+
 def is_embed(request: Request) -> bool:
     """Whether the page is shown inside another site's ``<iframe>`` (``?embed=1``)."""
-    raw = request.scope.get("query_string", b"")
-    if b"embed" not in raw and b"%" not in raw:  # the usual case, without parsing the query
-        return False
-    return request.query_params.get("embed") == "1"
+    return query_value(request, "embed") == "1"
 
 
 def load_instrument_or_none(site: Site, instrument_id: str) -> Any | None:

@@ -94,8 +94,9 @@ class Tokens:
     def __init__(self, secret: str) -> None:
         key = derive_key(secret)
         self._session = itsdangerous.URLSafeTimedSerializer(key, salt="rightsaware-web/session")
-        # Cookies already verified: a browser sends the same cookie with page after page.
-        self._verified: dict[str, tuple[str, float]] = {}
+        # Cookies already verified (their data, signing time): a browser sends the same cookie
+        # with page after page.
+        self._verified: dict[str, tuple[dict[str, Any], float]] = {}
         self._links = itsdangerous.Signer(key, salt="rightsaware-web/link")
 
     # -- session cookie --------------------------------------------------------------------
@@ -108,15 +109,20 @@ class Tokens:
         return None if loaded is None else loaded[0]
 
     def load_session_with_time(self, value: str, max_age: int) -> tuple[dict[str, Any], float] | None:
-        """The session's data and when it was signed (Unix time), or ``None``.
+        """The session's data (a fresh copy) and when it was signed (Unix time), or ``None``."""
+        shared = self.read_session(value, max_age)
+        return None if shared is None else (json.loads(json.dumps(shared[0])), shared[1])
+
+    def read_session(self, value: str, max_age: int) -> tuple[dict[str, Any], float] | None:
+        """Like :meth:`load_session_with_time`, but the data is shared: read it, never change it.
 
         A cookie whose signature was verified before is not verified again (the same
         text always has the same signature); its age is still checked every time.
         """
         known = self._verified.get(value)
-        if known is not None:  # kept as JSON text: every caller gets its own copy
+        if known is not None:
             age = time.time() - known[1]
-            return (json.loads(known[0]), known[1]) if 0 <= age <= max_age else None
+            return known if 0 <= age <= max_age else None
         try:
             data, signed = self._session.loads(value, max_age=max_age, return_timestamp=True)
         except (itsdangerous.BadData, json.JSONDecodeError, UnicodeDecodeError):
@@ -125,8 +131,8 @@ class Tokens:
             return None
         if len(self._verified) >= VERIFIED_LIMIT:
             self._verified.clear()
-        self._verified[value] = (json.dumps(data), signed.timestamp())
-        return data, signed.timestamp()
+        found = self._verified[value] = (data, signed.timestamp())
+        return found
 
     # -- links -----------------------------------------------------------------------------
     def _sign(self, kind: str, expires: int, *fields: str) -> str:
