@@ -32,6 +32,7 @@ from .questions import (
     display_answer,
     error_text,
     note_view,
+    question_texts,
     question_view,
     raw_answer,
     shown_language,
@@ -298,7 +299,9 @@ class Pages:
         text = site.text(instrument, language)
         messages = site.messages(language)
         position, total, left = flowpages.progress(engine, response, question)
-        view = question_view(question, instrument, text, language, values, error)
+        key = ("question", instrument.id, instrument.content_hash, question.name, language)
+        texts = site.memo.get(key) or site.remember(key, question_texts(question, instrument, text, language))
+        view = question_view(question, instrument, text, language, values, error, texts)
         return self._render(
             request, "question.html", instrument, language, session, status=status,
             page_title=view["label"], error_title=bool(error), question=view,

@@ -86,12 +86,24 @@ def error_text(site_text: Any, core_messages: Any, instrument: Any, error: Answe
     return error.format(core_messages._)
 
 
-def question_view(question: Any, instrument: Any, text: Any, language: str, values: dict[str, Any],
-                  error: str | None) -> dict[str, Any]:
-    """Everything the question template needs, already translated."""
+def question_texts(question: Any, instrument: Any, text: Any, language: str) -> dict[str, Any]:
+    """What a question's page shows whatever the answer: its texts in ``language``, its options.
+
+    The same for every respondent, so a caller may keep it (see :func:`question_view`).
+    """
     label = text.label(question)
     hint = text.hint(question)
-    view: dict[str, Any] = {
+    options = []
+    if question.kind in CHOICE_KINDS:
+        for number, choice in enumerate(instrument.choices_for(question)):
+            option_label = text.choice_label(question, choice)
+            options.append({
+                "id": question.name if number == 0 else f"{question.name}-{number + 1}",
+                "code": choice.name,
+                "label": option_label,
+                "lang": shown_language(option_label, choice.label, language),
+            })
+    return {
         "name": question.name,
         "kind": question.kind,
         "required": question.required,
@@ -99,24 +111,27 @@ def question_view(question: Any, instrument: Any, text: Any, language: str, valu
         "label_lang": shown_language(label, question.label, language),
         "hint": hint,
         "hint_lang": shown_language(hint, question.hint, language),
-        "error": error,
         "field_id": field_id(question),
-        "given": values,
-        "options": [],
+        "options": tuple(options),
     }
-    if question.kind in CHOICE_KINDS:
+
+
+def question_view(question: Any, instrument: Any, text: Any, language: str, values: dict[str, Any],
+                  error: str | None, texts: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything the question template needs, already translated.
+
+    ``texts``: the question's :func:`question_texts` in ``language``, when the caller kept them.
+    """
+    if texts is None:
+        texts = question_texts(question, instrument, text, language)
+    view = dict(texts, error=error, given=values)
+    if texts["options"]:
         chosen = set(values.get("codes", ()))
-        for number, choice in enumerate(instrument.choices_for(question)):
-            option_label = text.choice_label(question, choice)
-            view["options"].append({
-                "id": question.name if number == 0 else f"{question.name}-{number + 1}",
-                "code": choice.name,
-                "label": option_label,
-                "lang": shown_language(option_label, choice.label, language),
-                "checked": choice.name in chosen,
-            })
+        view["options"] = [dict(option, checked=option["code"] in chosen) for option in texts["options"]]
+    else:
+        view["options"] = []
     described = []
-    if hint:
+    if texts["hint"]:
         described.append(f"{question.name}-hint")
     if error:
         described.append(f"{question.name}-error")
