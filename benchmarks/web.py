@@ -19,7 +19,14 @@ request, and the ratio web/bare (target >= 0.3), with the load average before an
 (the machine is shared: compare ratios, and re-measure on a quiet machine). The web
 server's store is then checked: every response completed and sent exactly once.
 
+``--cpu`` measures instead the CPU time each app spends per complete response, without a
+server or sockets: the same 13 requests are handed to the ASGI app in its own process,
+``--chunks`` times ``--responses``, and the least CPU per response of the chunks is
+reported (other work on the machine only ever adds time). Much steadier than the
+throughput on a shared machine: use it to compare code before and after a change.
+
     uv run --frozen python benchmarks/web.py [--responses 400] [--clients 50]
+    uv run --frozen python benchmarks/web.py --cpu [--responses 100] [--chunks 10]
 """
 
 from __future__ import annotations
@@ -189,19 +196,121 @@ class Client:
             raise SystemExit("the confirmation page was not reached")
 
 
-async def load(port: int, responses: int, clients: int) -> tuple[float, list[float]]:
+class AsgiClient(Client):
+    """The same browser, its requests handed straight to an ASGI app in this process (``--cpu``)."""
+
+    def __init__(self, app, latencies: list[float]) -> None:  # noqa: ANN001 - an ASGI app
+        super().__init__(0, latencies)
+        self.app = app
+
+    async def open(self) -> None:
+        pass
+
+    async def request(self, method: str, path: str, form: list[tuple[str, str]] | None = None) -> tuple[bytes, bytes, bytes]:
+        body = urlencode(form).encode() if form is not None else b""
+        route, _, query = path.partition("?")
+        headers = [(b"host", b"127.0.0.1:8000"), (b"accept-language", b"cy")]
+        if self.cookie:
+            headers.append((b"cookie", self.cookie))
+        if form is not None:
+            headers += [(b"content-type", b"application/x-www-form-urlencoded"), (b"content-length", str(len(body)).encode())]
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "scheme": "http",
+                 "server": ("127.0.0.1", 8000), "client": ("127.0.0.1", 50000), "method": method, "root_path": "",
+                 "path": route, "raw_path": route.encode(), "query_string": query.encode(), "headers": headers}
+        received, started, chunks = [], {}, []
+
+        async def receive() -> dict:
+            if not received:
+                received.append(True)
+                return {"type": "http.request", "body": body, "more_body": False}
+            await asyncio.sleep(3600)  # the client never disconnects
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                started.update(message)
+            else:
+                chunks.append(message.get("body", b""))
+
+        start = time.perf_counter()
+        await self.app(scope, receive, send)
+        self.latencies.append(time.perf_counter() - start)
+        status, location, content = str(started["status"]).encode(), b"", b"".join(chunks)
+        for name, value in started["headers"]:
+            if name == b"location":
+                location = value
+            elif name == b"set-cookie" and value.startswith(b"rightsaware_web="):
+                self.cookie = value.split(b";", 1)[0]
+        if status not in (b"200", b"303"):
+            raise SystemExit(f"{method} {path}: unexpected status {status!r}: {content[:300]!r}")
+        return status, location, content
+
+
+def measure_cpu(kind: str, folder: Path, responses: int, chunks: int, clients: int) -> None:
+    """Run one app in this process (the child of ``--cpu``): print its least CPU ms per response."""
+    import gc
+    import json
+
+    if kind == "bare":
+        app = bare_app()
+    else:
+        from rightsaware.heap import freeze_startup_heap
+        from rightsaware.server import make_app
+
+        runtime = make_runtime(folder)
+        runtime.store  # noqa: B018 - migrate before measuring
+        app = make_app(runtime)
+        freeze_startup_heap()
+    asyncio.run(load(0, min(50, responses), clients, lambda _port, latencies: AsgiClient(app, latencies)))
+    gc.collect()
+    per_response = []
+    for _chunk in range(chunks):
+        start = time.process_time()
+        asyncio.run(load(0, responses, clients, lambda _port, latencies: AsgiClient(app, latencies)))
+        per_response.append((time.process_time() - start) / responses * 1000)
+    print(json.dumps({"kind": kind, "cpu_ms": min(per_response), "median_ms": statistics.median(per_response)}))
+
+
+def run_cpu(kind: str, folder: Path, args: argparse.Namespace) -> dict:
+    import json
+
+    env = dict(os.environ, RIGHTSAWARE_WEB_RATE_PER_MINUTE="10000000", RIGHTSAWARE_WEB_RATE_BURST="10000000")
+    out = subprocess.run([sys.executable, __file__, "--cpu-child", kind, "--dir", str(folder), "--responses",
+                          str(args.responses), "--chunks", str(args.chunks), "--clients", str(min(args.clients, 10))],
+                         env=env, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main_cpu(args: argparse.Namespace) -> None:
+    load_before = _load_average()
+    bares, webs = [], []
+    for _round in range(args.rounds):
+        with tempfile.TemporaryDirectory() as tmp:
+            bares.append(run_cpu("bare", Path(tmp), args))
+            webs.append(run_cpu("web", Path(tmp), args))
+    bare, web = min(r["cpu_ms"] for r in bares), min(r["cpu_ms"] for r in webs)
+    print(f"CPU per complete response (13 requests) in-process, least of {args.chunks} chunks of {args.responses}, "
+          f"{args.rounds} alternating rounds")
+    rounds = ", ".join(f"{r['cpu_ms']:.2f}" for r in webs)
+    print(f"bare: {bare:.2f} ms   web: {web:.2f} ms   (web, each round: {rounds})")
+    print(f"bare/web: {bare / web:.3f}")
+    print(f"load average before: {load_before}; after: {_load_average()}")
+
+
+async def load(port: int, responses: int, clients: int, make_client=None) -> tuple[float, list[float]]:
     latencies: list[float] = []
     remaining = [responses]
 
     async def one_client(index: int) -> None:
-        client = Client(port, latencies)
+        client = (make_client or Client)(port, latencies)
         await client.open()
         try:
             while remaining[0] > 0:
                 remaining[0] -= 1
                 await client.respond(LANGUAGES[index % len(LANGUAGES)])
         finally:
-            client.writer.close()
+            if client.writer is not None:
+                client.writer.close()
 
     start = time.perf_counter()
     await asyncio.gather(*(one_client(i) for i in range(clients)))
@@ -261,18 +370,30 @@ def median_of(results: list[dict]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--responses", type=int, default=400)
+    parser.add_argument("--responses", type=int, default=None, help="complete responses (default 400; --cpu: 100)")
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=3, help="bare and web alternate; medians are reported")
     parser.add_argument("--workers", type=int, default=None,
                         help="the web channel's worker threads (default: its own, 4)")
+    parser.add_argument("--cpu", action="store_true",
+                        help="CPU time per response of each app in-process, instead of throughput through uvicorn")
+    parser.add_argument("--chunks", type=int, default=10, help="--cpu: chunks of --responses (the least is reported)")
     parser.add_argument("--serve", choices=("web", "bare"), help=argparse.SUPPRESS)
+    parser.add_argument("--cpu-child", choices=("web", "bare"), help=argparse.SUPPRESS)
     parser.add_argument("--dir", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.responses is None:
+        args.responses = 100 if args.cpu else 400
     if args.serve:
         serve(args.serve, args.dir, args.port)
+        return
+    if args.cpu_child:
+        measure_cpu(args.cpu_child, args.dir, args.responses, args.chunks, args.clients)
+        return
+    if args.cpu:
+        main_cpu(args)
         return
     load_before = _load_average()
     bares, webs, checks = [], [], []
