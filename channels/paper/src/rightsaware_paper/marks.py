@@ -10,7 +10,11 @@ layout) are never counted as ink.
 
 Decisions are deliberately biased to review: a question is accepted only when every
 bubble is clearly blank or clearly filled, nothing is outside, and a single-choice
-question has at most one filled bubble.
+question has at most one filled bubble. One exception, for a changed answer: a faint
+bubble next to a clearly marked one is read as a rubbed-out mark (state ``erased``) when
+its toned pixels are much lighter than anything the brief calls a light pencil mark,
+measured against the page's own contrast (paper of its blank bubbles, black of its
+printed strokes), and much lighter than the chosen mark (:func:`is_erasure`).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+import attrs
 import cv2
 import numpy as np
 from attrs import field, frozen
@@ -43,10 +48,17 @@ class Thresholds:
     cell_tone: float = 0.15
     area_ink: float = 0.002  # ink share inside a free-text area
     area_tone: float = 0.02
+    # A faint bubble beside a marked one is an erasure when its toned pixels are at most this dark,
+    # as a share of the page's paper-to-print contrast: the brief's erasures (grey 200-228) measure
+    # up to ~0.20-0.22 and its lightest pencil (185) from ~0.26 on every capture; real residues are lighter.
+    residue: float = 0.23
+    residue_ratio: float = 0.5  # ... and at most this share of the darkness of the mark(s) chosen
+    min_contrast: float = 60.0  # paper-to-print contrast below which erasures are not told apart
+    min_blank: int = 3  # blank bubbles needed on a page to know its paper level
 
 
 THRESHOLDS = Thresholds()
-READER_VERSION = "omr-1"
+READER_VERSION = "omr-2"
 
 
 @frozen
@@ -57,7 +69,26 @@ class BubbleReading:
     outside: float
     outside_sides: int
     ring: float
-    state: str  # blank | marked | unclear | faint
+    state: str  # blank | marked | unclear | faint | erased (faint, read as a rubbed-out mark)
+    level: float = 255.0  # median grey of the inner disc (0 black, 255 paper)
+    tone_level: float = 255.0  # median grey of its toned pixels: how dark a faint tone is
+    ink_level: float = 255.0  # median grey of its ink pixels: how dark a mark is
+
+
+@frozen
+class PageTone:
+    """How white the paper and how black the print are on one page, after normalisation."""
+
+    paper: float  # median level of the page's blank bubbles (255 when too few)
+    black: float  # printed strokes: 25th percentile after a 3x3 minimum filter
+    blank_bubbles: int = 0
+
+    @property
+    def contrast(self) -> float:
+        return self.paper - self.black
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"paper": round(self.paper, 1), "black": round(self.black, 1), "blank_bubbles": self.blank_bubbles}
 
 
 @frozen
@@ -80,8 +111,18 @@ class AnswerReading:
             "reasons": list(self.reasons), "marked": list(self.marked), "ink": round(self.ink, 4),
             "bubbles": [{"choice": b.choice, "ink": round(b.ink, 4), "tone": round(b.tone, 4),
                          "outside": round(b.outside, 4), "outside_sides": b.outside_sides,
-                         "ring": round(b.ring, 3), "state": b.state} for b in self.bubbles],
+                         "ring": round(b.ring, 3), "state": b.state, "level": round(b.level, 1),
+                         "tone_level": round(b.tone_level, 1), "ink_level": round(b.ink_level, 1)}
+                        for b in self.bubbles],
         }
+
+
+@frozen
+class PageReading:
+    """Every question of a page in printed order, and the page tone the decisions used."""
+
+    answers: tuple[AnswerReading, ...] = field(converter=tuple)
+    tone: PageTone | None = None
 
 
 def normalise(grey: np.ndarray) -> np.ndarray:
@@ -125,8 +166,12 @@ def read_bubble(norm: np.ndarray, eroded: np.ndarray, printed: np.ndarray, bubbl
     printed_patch = _patch(printed, cx, cy, half)
     eroded_patch = _patch(eroded, cx, cy, half)
     inner = patch[masks["inner"]]
-    ink = float(np.mean(inner < t.dark))
-    tone = float(np.mean(inner < t.tone))
+    inked, toned = inner < t.dark, inner < t.tone
+    ink = float(np.mean(inked))
+    tone = float(np.mean(toned))
+    level = float(np.median(inner))
+    tone_level = float(np.median(inner[toned])) if toned.any() else 255.0
+    ink_level = float(np.median(inner[inked])) if inked.any() else 255.0
     free = masks["outer"] & ~printed_patch
     dark = patch < t.dark
     outside = float(np.mean(dark[free])) if free.any() else 0.0
@@ -145,11 +190,46 @@ def read_bubble(norm: np.ndarray, eroded: np.ndarray, printed: np.ndarray, bubbl
         state = "faint"
     else:
         state = "blank"
-    return BubbleReading(bubble.choice, ink, tone, outside, sides, ring, state)
+    return BubbleReading(bubble.choice, ink, tone, outside, sides, ring, state, level, tone_level, ink_level)
 
 
-def decide_choice(spot: QuestionSpot, readings: list[BubbleReading], t: Thresholds = THRESHOLDS) -> AnswerReading:
+def page_tone(readings: list[BubbleReading], eroded: np.ndarray, strokes: np.ndarray | None,
+              t: Thresholds = THRESHOLDS) -> PageTone | None:
+    """The page's paper and print levels, or ``None`` when the print cannot be measured."""
+    if strokes is None or not strokes.any():
+        return None
+    blanks = [b.level for b in readings if b.state == "blank"]
+    paper = float(np.median(blanks)) if len(blanks) >= t.min_blank else 255.0
+    values = eroded[strokes]
+    black = float(np.partition(values, len(values) // 4)[len(values) // 4])
+    return PageTone(paper, black, len(blanks))
+
+
+def is_erasure(faint: BubbleReading, chosen: list[BubbleReading], tone: PageTone | None,
+               t: Thresholds = THRESHOLDS) -> bool:
+    """Whether a faint bubble is what a rubbed-out mark leaves beside the marks ``chosen``.
+
+    Its toned pixels must be far lighter than a light pencil mark, against this page's own
+    contrast (so a grey, low-contrast scan where light pencil looks faint is not fooled), and
+    far lighter than the weakest chosen mark. Without a clear mark, a page contrast, or on a
+    page too grey to tell, the faint bubble stays doubtful.
+    """
+    if faint.state != "faint" or not chosen or tone is None or tone.contrast < t.min_contrast:
+        return False
+    depth = tone.paper - faint.tone_level
+    mark_depth = min(tone.paper - b.ink_level for b in chosen)
+    if mark_depth <= 0:
+        return False
+    return depth <= t.residue * tone.contrast and depth <= t.residue_ratio * mark_depth
+
+
+def decide_choice(spot: QuestionSpot, readings: list[BubbleReading], t: Thresholds = THRESHOLDS,
+                  tone: PageTone | None = None) -> AnswerReading:
+    """Accept or send to review one choice question from its bubbles (``tone``: see :func:`is_erasure`)."""
     reasons: list[str] = []
+    chosen = [b for b in readings if b.state == "marked"]
+    if not (spot.kind == "select_one" and len(chosen) > 1):
+        readings = [attrs.evolve(b, state="erased") if is_erasure(b, chosen, tone, t) else b for b in readings]
     marked = tuple(b.choice for b in readings if b.state == "marked")
     if any(b.ring < t.ring for b in readings):
         reasons.append("misaligned")
@@ -202,21 +282,34 @@ def read_field(norm: np.ndarray, printed: np.ndarray, spot: QuestionSpot, t: Thr
     return AnswerReading(spot.name, spot.kind, "accepted", None, (), ink=best_ink)
 
 
-def read_page(norm: np.ndarray, printed: np.ndarray, page: PageLayout, t: Thresholds = THRESHOLDS) -> list[AnswerReading]:
-    """Every question on the page, in printed order."""
-    eroded = cv2.erode(norm, np.ones((3, 3), np.uint8))
+def erode(norm: np.ndarray) -> np.ndarray:
+    """A 3x3 minimum filter: thin printed strokes at their darkest."""
+    return cv2.erode(norm, np.ones((3, 3), np.uint8))
+
+
+def read_page(norm: np.ndarray, printed: np.ndarray, page: PageLayout, t: Thresholds = THRESHOLDS,
+              strokes: np.ndarray | None = None, eroded: np.ndarray | None = None) -> PageReading:
+    """Every question on the page, in printed order.
+
+    ``strokes`` (printed ink that is the same on every copy) gives the page's black level,
+    needed to tell an erasure from light pencil; without it faint bubbles always go to review.
+    """
+    eroded = erode(norm) if eroded is None else eroded
+    measured = {spot.name: [read_bubble(norm, eroded, printed, b, t) for b in spot.bubbles]
+                for spot in page.questions if spot.bubbles}
+    tone = page_tone([b for readings in measured.values() for b in readings], eroded, strokes, t)
     out = []
     for spot in page.questions:
         if spot.bubbles:
-            out.append(decide_choice(spot, [read_bubble(norm, eroded, printed, b, t) for b in spot.bubbles], t))
+            out.append(decide_choice(spot, measured[spot.name], t, tone))
         elif spot.field is not None:
             out.append(read_field(norm, printed, spot, t))
-    return out
+    return PageReading(out, tone)
 
 
-def registration_score(norm: np.ndarray, template_dark: np.ndarray) -> float:
+def registration_score(norm: np.ndarray, template_dark: np.ndarray, eroded: np.ndarray | None = None) -> float:
     """Share of the printed (non-changing) strokes found dark where the layout puts them."""
-    eroded = cv2.erode(norm, np.ones((3, 3), np.uint8))
+    eroded = erode(norm) if eroded is None else eroded
     if not template_dark.any():
         return 1.0
     return float(np.mean(eroded[template_dark] < 200))

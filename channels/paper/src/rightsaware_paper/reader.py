@@ -18,7 +18,7 @@ from attrs import field, frozen
 
 from .identity import BadCode, PageIdentity, parse_code
 from .layout import Layout
-from .marks import READER_VERSION, AnswerReading, K, normalise, read_page, registration_score
+from .marks import READER_VERSION, AnswerReading, K, PageTone, erode, normalise, read_page, registration_score
 from .register import Registration, read_qr, register, warp
 from .template import template_for
 
@@ -35,6 +35,7 @@ class PageResult:
     registration: Registration | None = None
     score: float | None = None
     answers: tuple[AnswerReading, ...] = field(default=(), converter=tuple)
+    tone: PageTone | None = None
     seconds: float = 0.0
     reader: str = READER_VERSION
 
@@ -47,6 +48,7 @@ class PageResult:
                 "rotation": reg.rotation, "homography": reg.homography.tolist(),
             },
             "score": None if self.score is None else round(self.score, 4),
+            "tone": None if self.tone is None else self.tone.to_dict(),
             "answers": [a.to_dict() for a in self.answers],
             "seconds": round(self.seconds, 4),
         }
@@ -105,14 +107,15 @@ class Reader:
         if canonical.shape != template.printed.shape:
             canonical = cv2.resize(canonical, (template.printed.shape[1], template.printed.shape[0]))
         norm = normalise(canonical)
-        score = registration_score(norm, template.strokes)
+        eroded = erode(norm)
+        score = registration_score(norm, template.strokes, eroded)
         if score < MIN_REGISTRATION_SCORE:
             return PageResult("review", "unregistered", identity=identity, code=code, registration=registration,
                               score=score)
-        answers = read_page(norm, template.printed, page)
-        status = "read" if all(a.state == "accepted" for a in answers) else "review"
+        reading = read_page(norm, template.printed, page, strokes=template.strokes, eroded=eroded)
+        status = "read" if all(a.state == "accepted" for a in reading.answers) else "review"
         return PageResult(status, None, identity=identity, code=code, registration=registration, score=score,
-                          answers=answers)
+                          answers=reading.answers, tone=reading.tone)
 
 
 def _with_time(result: PageResult, seconds: float) -> PageResult:
