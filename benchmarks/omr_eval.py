@@ -12,12 +12,13 @@ answer is scored against the truth.
 
 Reported: silent errors (wrong answers accepted without review; also per auto-accepted
 answer, with the 95% upper bound 3/n when none is seen), review rate of clear marks
-(blank or one mark) and of the brief's "clear intent" set (adds stray dots and mark +
-erasure), must-review answers flagged (two marks on a single choice, crossings-out),
-page-level review, pages of another form accepted, lost pages (reconciliation), and
-pages per second on one core (OpenCV limited to one thread) at 200 dpi — for the reader
-alone and for the whole scan with storage. Synthetic marks are not handwriting: confirm
-the thresholds on a real pilot before trusting them (brief §3.2 step 5).
+(blank or one mark), of the brief's "clear intent" set (adds stray dots and mark +
+erasure) and of mark + erasure alone, must-review answers flagged (two marks on a single
+choice, crossings-out), page-level review, pages of another form accepted, lost pages
+(reconciliation), and pages per second on one core (OpenCV limited to one thread) at
+200 dpi — for the reader alone and for the whole scan with storage. Synthetic marks are
+not handwriting: confirm the thresholds on a real pilot before trusting them (brief §3.2
+step 5).
 
     uv run --frozen python benchmarks/omr_eval.py [--pages 4] [--seeds 2] [--json]
 """
@@ -199,6 +200,8 @@ def metrics(scored: dict, timings: dict, lost: int, reconciled: bool) -> dict:
     phone = [r for r in answers if r["condition"] == "phone"]
     clean_clear = [r for r in answers if r["condition"] == "clean" and r["scenario"] in CLEAR]
     clean_intent = [r for r in answers if r["condition"] == "clean" and r["scenario"] in CLEAR_INTENT]
+    erased_all = [r for r in answers if r["scenario"] == "mark_erased"]
+    erased_clean = [r for r in erased_all if r["condition"] == "clean"]
     must = [r for r in answers if r["must_review"]]
     ours = [p for p in pages if p["condition"] not in ("other_form", "other_survey")]
     foreign = [p for p in pages if p["condition"] in ("other_form", "other_survey")]
@@ -223,6 +226,8 @@ def metrics(scored: dict, timings: dict, lost: int, reconciled: bool) -> dict:
         "silent_errors_per_auto_accepted_answer": percent(rate(auto, "error")[0], len(auto)),
         "review_rate_clear_marks_clean_scans": percent(*rate(clean_clear, "review")),
         "review_rate_clear_intent_clean_scans": percent(*rate(clean_intent, "review")),
+        "review_rate_mark_and_erasure_clean_scans": percent(*rate(erased_clean, "review")),
+        "review_rate_mark_and_erasure_all": percent(*rate(erased_all, "review")),
         "must_review_flagged": percent(sum(r["outcome"] in ("review", "page_review") for r in must), len(must)),
         "page_level_review_rate": percent(page_review, len(ours)),
         "page_level_review_rate_clean": percent(sum(p["state"] == "in_review" and p["reason"] in
