@@ -15,7 +15,8 @@ the redirect after each POST followed), 13 requests per response:
   each POST reads the form and redirects, and nothing else happens.
 
 Reported: complete responses per second, requests per second, p50 and p99 latency of one
-request, and the ratio web/bare (target >= 0.3), with the load average before and after
+request, the server process's CPU time per response (uvicorn included), and the ratio
+web/bare (target >= 0.3), with the load average before and after
 (the machine is shared: compare ratios, and re-measure on a quiet machine). The web
 server's store is then checked: every response completed and sent exactly once.
 
@@ -338,9 +339,12 @@ def run_server(kind: str, folder: Path, args: argparse.Namespace) -> dict:
     try:
         wait_for(port)
         asyncio.run(load(port, args.warmup, min(args.clients, args.warmup)))
+        cpu_before = _cpu_seconds(child.pid)
         elapsed, latencies = asyncio.run(load(port, args.responses, args.clients))
+        cpu = (_cpu_seconds(child.pid) - cpu_before) / args.responses * 1000
         return {"kind": kind, "responses_per_s": args.responses / elapsed, "rps": len(latencies) / elapsed,
-                "p50": statistics.median(latencies) * 1000, "p99": statistics.quantiles(latencies, n=100)[98] * 1000}
+                "p50": statistics.median(latencies) * 1000, "p99": statistics.quantiles(latencies, n=100)[98] * 1000,
+                "cpu_ms": cpu}
     finally:
         child.terminate()
         child.wait(timeout=30)
@@ -407,14 +411,23 @@ def main() -> None:
     ratios = [w["responses_per_s"] / b["responses_per_s"] for b, w in zip(bares, webs)]
     print(f"{args.clients} clients, {args.responses} complete responses of 13 requests each (after {args.warmup} "
           f"warm-up), median of {args.rounds} alternating rounds")
-    print(f"{'server':<8}{'responses/s':>13}{'requests/s':>12}{'p50 ms':>9}{'p99 ms':>9}")
+    print(f"{'server':<8}{'responses/s':>13}{'requests/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'server CPU ms/response':>24}")
     for result in (bare, web):
         print(f"{result['kind']:<8}{result['responses_per_s']:>13.1f}{result['rps']:>12.0f}"
-              f"{result['p50']:>9.1f}{result['p99']:>9.1f}")
+              f"{result['p50']:>9.1f}{result['p99']:>9.1f}{result['cpu_ms']:>24.2f}")
     print(f"ratio web/bare: {statistics.median(ratios):.2f} (rounds: {', '.join(f'{r:.2f}' for r in ratios)}; "
           "target >= 0.3)")
     print(checks[-1])
     print(f"load average before: {load_before}; after: {_load_average()}")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far (Linux; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _load_average() -> str:
