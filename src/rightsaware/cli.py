@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from .cli_help import use_localized_help
 from .errors import ConfigError, InstrumentError, RightsawareError
 
 EXIT_INVALID = 1
@@ -265,6 +266,7 @@ def build_cli(runtime) -> click.Group:  # noqa: ANN001
             cli.add_command(group)
     register_privacy_commands(cli)
     runtime.hook.register_commands(cli=cli, runtime=runtime)
+    use_localized_help(cli)
     return cli
 
 

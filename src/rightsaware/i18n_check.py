@@ -29,6 +29,7 @@ from babel.messages.plurals import get_plural
 from babel.messages.pofile import PoFileError, read_po, write_po
 
 from .extract import extract_instrument, read_instrument_data
+from .cli_help import extract_python
 from .i18n import (COMMENT_TAG, CORE_DOMAIN, KEYWORDS, LANGUAGES, SOURCE_LANGUAGE, _,
                    builtin_instruments_dir, catalog_path, instrument_locales_dir, normalize_language)
 
@@ -149,6 +150,8 @@ def build_template(domain: Domain) -> Catalog:
         include_lines = True
     else:
         method_map, options_map = parse_mapping_cfg(io.StringIO(domain.mapping))
+        # Python sources: the usual calls, plus the help texts of Click commands and options
+        method_map = [(pattern, extract_python if method == "python" else method) for pattern, method in method_map]
         results = [(os.path.relpath(domain.source / f, domain.base), *r) for f, *r in extract_from_dir(
             str(domain.source), method_map, options_map, keywords=keywords,
             comment_tags=(COMMENT_TAG,), strip_comment_tags=True)]
