@@ -18,7 +18,20 @@ from contextlib import contextmanager
 from typing import Any
 
 from attrs import frozen
-from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, and_, case, func, literal, or_, select
+from sqlalchemy import (
+    Column,
+    Connection,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+)
 
 from .store import tables as t
 

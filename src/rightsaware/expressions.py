@@ -20,7 +20,12 @@ from typing import Any
 from attrs import field, frozen
 
 from rightsaware.errors import ExpressionError, Message
-from rightsaware.expression_compiler import FUNCTIONS, MAX_PATTERN_LENGTH, Evaluator, compile_tree
+from rightsaware.expression_compiler import (
+    FUNCTIONS,
+    MAX_PATTERN_LENGTH,
+    Evaluator,
+    compile_tree,
+)
 from rightsaware.i18n import N_, Nn_
 from rightsaware.xpath_values import Value, to_boolean
 
