@@ -122,3 +122,44 @@ def test_help_goes_back_to_english_in_the_same_process(rightsaware_runtime) -> N
     english = runner.invoke(group, ["report", "--help"], obj=Context(rightsaware_runtime, "en")).output
     assert "Usage:" in english and "Usage:" not in gaelic
     assert "Write a self-contained HTML report" in english
+
+
+def run_error(tmp_path, language: str, *args: str) -> tuple[int, str]:
+    environ = {k: v for k, v in os.environ.items() if k not in LANGUAGE_VARIABLES}
+    environ.update({"RIGHTSAWARE_DATA_DIR": str(tmp_path / "data"), "RIGHTSAWARE_UI_LANGUAGE": language})
+    result = subprocess.run([sys.executable, "-m", "rightsaware", *args], env=environ, check=False,
+                            capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.returncode, result.stderr
+
+
+def test_clicks_usage_errors_are_in_the_ui_language(tmp_path) -> None:
+    code, english = run_error(tmp_path, "en", "report")
+    assert code == 2 and "Error: Missing option '--instrument'." in english
+    code, welsh = run_error(tmp_path, "cy", "report")
+    assert code == 2
+    assert "Gwall: Mae'r opsiwn '--instrument' ar goll." in welsh
+    assert "Defnydd: rightsaware report" in welsh and "Usage:" not in welsh
+    assert "Rhowch gynnig ar 'rightsaware report --help'" in welsh
+    _code, gaelic = run_error(tmp_path, "gd", "export", "--instrument", "x", "--format", "pdf")
+    assert "Mearachd: Luach mì-dhligheach airson '--format': Chan eil 'pdf' am measg 'csv', 'xlsx', 'json'." in gaelic
+
+
+@pytest.mark.parametrize(("english", "welsh"), [
+    ("Missing argument 'FILES...'.", "Mae'r ddadl 'FILES...' ar goll."),
+    ("Option '--instrument' requires an argument.", "Mae angen gwerth ar ôl yr opsiwn '--instrument'."),
+    ("No such option '--bogus'. Did you mean '--out'?", "Does dim opsiwn '--bogus'. Oeddech chi'n golygu '--out'?"),
+    ("No such command 'reprt'. (Did you mean one of: 'export', 'report'?)",
+     "Does dim gorchymyn 'reprt'. Oeddech chi'n golygu 'export', 'report'?"),
+    ("Got unexpected extra argument (extra)", "Geiriau ychwanegol annisgwyl: extra"),
+    ("Invalid value for '--threshold': 'abc' is not a valid integer.",
+     "Gwerth annilys ar gyfer '--threshold': Nid yw 'abc' yn rhif cyfan."),
+    ("Invalid value for '--respondents': 0 is not in the range x>=1.",
+     "Gwerth annilys ar gyfer '--respondents': Nid yw 0 yn yr ystod x>=1."),
+    ("Something Click may say one day.", "Something Click may say one day."),  # shown as it is
+])
+def test_each_click_message_template(english, welsh) -> None:
+    from rightsaware.cli_errors import translate_click_message
+    from rightsaware.i18n import Translator
+
+    assert translate_click_message(english, Translator.with_core().messages("cy")) == welsh

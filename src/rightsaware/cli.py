@@ -344,7 +344,10 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(messages._("Aborted."), err=True)
         sys.exit(EXIT_INVALID)
     except click.ClickException as exc:
-        exc.show()
+        from .cli_errors import show_click_error
+
+        with use_messages(messages):  # the usage line is translated too
+            show_click_error(exc, messages)
         sys.exit(EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code)
     except RightsawareError as exc:
         if debug:
