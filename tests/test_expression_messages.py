@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import openpyxl
 import pytest
 from babel import Locale
 from babel.messages.extract import extract_from_file
@@ -20,11 +19,16 @@ from babel.messages.pofile import read_po
 
 import rightsaware.expressions as expressions
 from rightsaware.channel import ChannelRegistry
-from rightsaware.errors import ExpressionError, InstrumentError, Message, RightsawareError
+from rightsaware.errors import (
+    ExpressionError,
+    InstrumentError,
+    Message,
+    RightsawareError,
+)
 from rightsaware.expressions import check_references, parse
 from rightsaware.i18n import KEYWORDS, Translator, core_locales_dir, use_messages
 from rightsaware.loading import loads_instrument
-from rightsaware.testing import write_sample_instrument
+from rightsaware.testing import write_sample_instrument, write_workbook
 from rightsaware.xlsform import XLSFormError, import_xlsform
 
 #: One broken expression per message; None stands for parse(None), a list for
@@ -234,18 +238,10 @@ def test_validate_shows_a_count_error_in_gaelic_with_its_plural(translator, tmp_
 
 def test_xlsform_import_lists_referral_rule_problems_in_welsh(translator, tmp_path) -> None:
     """A referral rule's ``when`` is checked by the instrument's own validation, then placed."""
-    book = openpyxl.Workbook()
-    sheets = {"survey": [["type", "name", "label"], ["text", "heard", "Heard?"]],
-              "settings": [["form_title", "form_id", "version"], ["Test", "test-form", "1"]],
-              "rightsaware_referrals": [["when", "topics"], ["selected(${heard})", "advice"],
-                                        ["${heard} 'x'", "advice"]]}
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    path = tmp_path / "form.xlsx"
-    book.save(path)
+    path = write_workbook(tmp_path / "form.xlsx", {
+        "survey": [["type", "name", "label"], ["text", "heard", "Heard?"]],
+        "settings": [["form_title", "form_id", "version"], ["Test", "test-form", "1"]],
+        "rightsaware_referrals": [["when", "topics"], ["selected(${heard})", "advice"], ["${heard} 'x'", "advice"]]})
     with use_messages(translator.messages("cy")), pytest.raises(XLSFormError) as caught:
         import_xlsform(path)
     found = [finding.message for finding in caught.value.findings]
@@ -264,17 +260,10 @@ def test_no_channel_installed_says_none_in_welsh_and_gaelic(translator) -> None:
 
 
 def test_xlsform_import_shows_a_broken_relevant_in_welsh(translator, tmp_path) -> None:
-    book = openpyxl.Workbook()
-    sheets = {"survey": [["type", "name", "label", "relevant"], ["text", "heard", "Heard?", ""],
-                         ["text", "why", "Why?", "${heard} 'x'"]],
-              "settings": [["form_title", "form_id", "version"], ["Test", "test-form", "1"]]}
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    path = tmp_path / "form.xlsx"
-    book.save(path)
+    path = write_workbook(tmp_path / "form.xlsx", {
+        "survey": [["type", "name", "label", "relevant"], ["text", "heard", "Heard?", ""],
+                   ["text", "why", "Why?", "${heard} 'x'"]],
+        "settings": [["form_title", "form_id", "version"], ["Test", "test-form", "1"]]})
     with use_messages(translator.messages("cy")), pytest.raises(XLSFormError) as caught:
         import_xlsform(path)
     found = [finding.message for finding in caught.value.findings]

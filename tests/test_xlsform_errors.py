@@ -5,25 +5,14 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-import openpyxl
 import pytest
 
 from rightsaware.errors import RightsawareError
+from rightsaware.testing import write_workbook as workbook
 from rightsaware.xlsform import XLSFormError, import_xlsform, write_import
 
 SETTINGS = [["form_title", "form_id", "version"], ["Test", "test-form", "1"]]
 CHOICES = [["list_name", "name", "label"], ["yn", "yes", "Yes"], ["yn", "no", "No"]]
-
-
-def workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for name, rows in sheets.items():
-        sheet = book.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-    book.save(path)
-    return path
 
 
 def form(tmp_path: Path, survey: list[list], **sheets: list[list]) -> Path:

@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
-import openpyxl
 import pytest
 from babel.messages.pofile import read_po
 
 from rightsaware import expressions
 from rightsaware.i18n import Translator, localize
 from rightsaware.loading import load_instrument
+from rightsaware.testing import write_workbook as workbook
 from rightsaware.xlsform import classify_type, import_xlsform, write_import
 
 EN, CY, GD = "English (en)", "Cymraeg (cy)", "Gàidhlig (gd)"
-
-
-def workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for name, rows in sheets.items():
-        sheet = book.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-    book.save(path)
-    return path
 
 
 SETTINGS = [["form_title", "form_id", "version"], ["Local services", "local-services", "2024051501"]]

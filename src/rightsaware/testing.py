@@ -132,6 +132,20 @@ def write_sample_instrument(folder: Path) -> Path:
     return path
 
 
+def write_workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
+    """An .xlsx file at ``path`` with one sheet per entry of ``sheets`` (rows of cell values)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
 def require_all() -> bool:
     """True when missing components must fail tests instead of skipping them (CI)."""
     return os.environ.get("RIGHTSAWARE_REQUIRE_ALL", "") not in ("", "0", "false")
