@@ -43,6 +43,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 SECRET = "benchmark secret, not for production use"
@@ -120,21 +121,25 @@ def bare_app():
                              Route("/s/sample/{rest:path}", page), Route("/s/sample/{rest:path}", post, methods=["POST"])])
 
 
+def build_app(kind: str, folder: Path) -> Any:
+    """The bare page, or the real app with its store migrated and start-up heap frozen as serve does."""
+    if kind == "bare":
+        return bare_app()
+    from rightsaware.heap import freeze_startup_heap
+    from rightsaware.server import make_app
+
+    runtime = make_runtime(folder)
+    runtime.store  # noqa: B018 - migrate before serving
+    app = make_app(runtime)
+    freeze_startup_heap()  # as rightsaware serve does
+    return app
+
+
 def serve(kind: str, folder: Path, port: int) -> None:
     """Run one server (the child process)."""
     import uvicorn
 
-    if kind == "bare":
-        app = bare_app()
-    else:
-        from rightsaware.heap import freeze_startup_heap
-        from rightsaware.server import make_app
-
-        runtime = make_runtime(folder)
-        runtime.store  # noqa: B018 - migrate before serving
-        app = make_app(runtime)
-        freeze_startup_heap()  # as rightsaware serve does
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    uvicorn.run(build_app(kind, folder), host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
 class Client:
@@ -252,16 +257,7 @@ def measure_cpu(kind: str, folder: Path, responses: int, chunks: int, clients: i
     import gc
     import json
 
-    if kind == "bare":
-        app = bare_app()
-    else:
-        from rightsaware.heap import freeze_startup_heap
-        from rightsaware.server import make_app
-
-        runtime = make_runtime(folder)
-        runtime.store  # noqa: B018 - migrate before measuring
-        app = make_app(runtime)
-        freeze_startup_heap()
+    app = build_app(kind, folder)
     asyncio.run(load(0, min(50, responses), clients, lambda _port, latencies: AsgiClient(app, latencies)))
     gc.collect()
     per_response = []
