@@ -39,15 +39,6 @@ def _translate_params(params: Mapping[str, Any], messages: Any) -> dict[str, Any
             for key, value in params.items()}
 
 
-def _ngettext(messages: Any) -> Any:
-    """``messages.ngettext``; for an object with only ``_`` (a ``Messages._`` wrapped by
-    ``loading``), the ``ngettext`` of the ``Messages`` that ``_`` is bound to, if any."""
-    found = getattr(messages, "ngettext", None)
-    if found is None:
-        found = getattr(getattr(getattr(messages, "_", None), "__self__", None), "ngettext", None)
-    return found
-
-
 class Message:
     """A translatable piece of a message: an ``N_`` template and its params.
 
@@ -114,7 +105,7 @@ class RightsawareError(Exception):
         template = getattr(self, "template", self.message)
         plural = getattr(self, "plural", None)
         if plural is not None and "n" in params:
-            ngettext = _ngettext(messages)
+            ngettext = getattr(messages, "ngettext", None)
             if ngettext is None:  # no plural lookup: the English form, if it is translated
                 return messages._(template if params["n"] == 1 else plural, **params)
             rest = {k: v for k, v in params.items() if k != "n"}

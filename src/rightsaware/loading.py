@@ -70,10 +70,15 @@ class Problem:
 
 
 class _Translate:
-    """A ``Messages``-like object made of a ``Messages._`` callable (what errors translate with)."""
+    """A ``Messages``-like object made of a ``Messages._`` callable (what errors translate with).
+
+    Its ``ngettext`` is that of the ``Messages`` the callable belongs to, if any, so plural
+    messages still take the language's plural forms.
+    """
 
     def __init__(self, translate) -> None:  # noqa: ANN001
         self._ = translate
+        self.ngettext = getattr(getattr(translate, "__self__", None), "ngettext", None)
 
 
 # --- locating fields in the TOML text ----------------------------------------------------
