@@ -8,8 +8,7 @@ and ``--threshold`` may raise or lower the smallest count shown but never below 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +36,9 @@ def _by(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-@contextmanager
-def _progress(m: Any, length: int, label: str, show: Callable[[Any], str | None] | None = None) -> Iterator[Any]:
+def _progress(length: int, label: str, show: Callable[[Any], str | None] | None = None) -> Any:
     """A progress bar on standard error (drawn only on a terminal, so pipes and logs stay clean)."""
-    with click.progressbar(length=length, label=label, file=sys.stderr, item_show_func=show) as bar:
-        yield bar
+    return click.progressbar(length=length, label=label, file=sys.stderr, item_show_func=show)
 
 
 def _results(runtime: Any, instrument_id: str, by: str, threshold: int | None, include_synthetic: bool,
@@ -49,7 +46,7 @@ def _results(runtime: Any, instrument_id: str, by: str, threshold: int | None, i
     from .aggregate import STEPS, aggregate_results
 
     m = _obj().m
-    with _progress(m, len(STEPS), m._("Working out the results"),
+    with _progress(len(STEPS), m._("Working out the results"),
                    lambda key: m._(STEP_LABELS[key]) if key else None) as bar:
         return aggregate_results(runtime, instrument_id, by=_by(by), threshold=threshold,
                                  include_synthetic=include_synthetic, include_free_text=include_free_text,
@@ -152,12 +149,10 @@ def simulate(instrument_id: str, respondents: int, db: str | None, seed: int | N
     obj = _obj()
     runtime, m = obj.runtime, obj.m
     instrument = runtime.instrument(instrument_id)
-    with _progress(m, respondents, m._("Adding synthetic responses")) as bar:
-        done = [0]
+    with _progress(respondents, m._("Adding synthetic responses")) as bar:
 
-        def advance(stored_so_far: int) -> None:
-            bar.update(stored_so_far - done[0])
-            done[0] = stored_so_far
+        def advance(stored_so_far: int) -> None:  # simulate reports how many are stored so far
+            bar.update(stored_so_far - bar.pos)
 
         if db:
             from .store import Store

@@ -43,7 +43,8 @@ class Session:
     @classmethod
     def load(cls, request: Request, tokens: Tokens, config: WebConfig) -> Session:
         raw = request.cookies.get(COOKIE)
-        loaded = tokens.read_session(raw, max_age=config.session_hours * 3600) if raw else None  # copied below
+        # the shared data is only read: __init__ copies what it keeps
+        loaded = tokens.read_session(raw, max_age=config.session_hours * 3600) if raw else None
         if loaded is None:
             return cls(None, fresh=True)
         return cls(loaded[0], fresh=False, signed=loaded[1])
