@@ -118,7 +118,13 @@ def test_respondent_level_export_has_no_contact_details(runtime, tmp_path) -> No
 def test_free_text_is_neutralised_and_synthetic_and_withdrawn_handled(runtime, tmp_path) -> None:
     withdrawn = json.loads(json.dumps([]))
     with runtime.store.engine.begin() as connection:
-        first = connection.execute(tables.responses.select().where(tables.responses.c.synthetic.is_(False))
+        # a real response other than the one whose formula this test looks for (ids are random)
+        formula = tables.answers.select().where(tables.answers.c.question == "comment",
+                                                tables.answers.c.value_text.like("=HYPERLINK%"))
+        evil = {row["response_id"] for row in connection.execute(formula).mappings()}
+        assert evil
+        first = connection.execute(tables.responses.select().where(tables.responses.c.synthetic.is_(False),
+                                                                   tables.responses.c.id.not_in(evil))
                                    .order_by(tables.responses.c.id).limit(1)).mappings().first()
         connection.execute(tables.withdrawals.insert().values(response_id=first["id"], channel="cli", withdrawn_at=NOW))
         withdrawn.append(first["id"])
