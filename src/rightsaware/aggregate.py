@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from . import aggregate_publish as publish
+from . import tally
 from .aggregate_model import ALL, OTHER, Dimension, Group, Results
 from .aggregate_sql import UNKNOWN, DimensionSource, Scope, snapshot
 from .aggregate_stats import DEFAULT_AGREE, DEFAULT_APART
@@ -35,9 +36,9 @@ from .instrument import Instrument
 RESPONSE_COLUMNS = ("channel", "language")
 NAMED_DIMENSIONS = ("nation", "local_authority", "age_band", "rural_urban")
 SMALL_AREAS = frozenset({"local_authority"})
-STEPS = ("responses", "answers", "choices", "awareness", "disclosure", "statistics")  # what on_step reports
-KINDS = {"select_one": "single", "select_multiple": "multiple", "integer": "number", "decimal": "number",
-         "date": "date", "text": "text"}
+STEPS = ("tally", "responses", "answers", "disclosure", "statistics")  # what on_step reports
+KINDS = tally.KINDS
+ATTEMPTS = 3  # reports started again when answers arrive that the tally's layout does not fit yet
 _ATOM = re.compile(r"^\s*(?:\$\{(\w+)\}\s*=\s*'([^']*)'|selected\(\s*\$\{(\w+)\}\s*,\s*'([^']*)'\s*\))\s*$")
 
 
@@ -214,44 +215,60 @@ def aggregate(
         dims.append(DimensionSource(name="channel", column="channel"))
     questions = [q for q in instrument.questions if q.answerable and q.kind in KINDS]
     specs = [question_spec(instrument, q) for q in questions]
-    rights = tuple(q.name for q in questions if q.meta.get("right") and q.kind == "select_one")
+    plan = tally.plan_for(instrument)
+    rights = plan.rights
     if rights:
         specs.append(Spec(name=AWARENESS, kind="awareness", codes=BANDS))
     scope = Scope(instrument.id, include_synthetic=include_synthetic, version=version)
     base = dict(instrument_id=instrument.id, instrument_version=version or instrument.version,
-                generated_at=now or dt.datetime.now(dt.timezone.utc), threshold=threshold,
+                generated_at=now or dt.datetime.now(dt.UTC), threshold=threshold,
                 include_synthetic=include_synthetic)
-    step("responses")
-    with snapshot(store.engine, scope, dims) as snap:
-        sizes = snap.sizes()
-        total = sum(sizes.values())
-        left_out = snap.synthetic_left_out(scope)
-        if total < threshold:
-            return Results(responses=None, synthetic_left_out=left_out, **base)
-        views, dimensions, nested = _views(dims, requested, sizes, threshold)
-        step("answers")
-        classes = snap.answer_classes([s.name for s in specs if s.name != AWARENESS],
-                                      [s.name for s in specs if s.kind == "single"])
-        specs = _with_seen_codes(specs, classes)
-        tables = RunTables(specs, views, sizes, threshold)
-        tables.add_classes(classes)
-        multiple = [s for s in specs if s.kind == "multiple"]
-        step("choices")
-        tables.add_classes(snap.apart_only({s.name: s.apart for s in multiple}))
-        tables.add_mentions(snap.mentions([s.name for s in multiple]))
-        step("awareness")
-        if rights:
-            tables.add_awareness(snap.awareness(rights))
-        step("disclosure")
-        tables.ensure_rows()
-        problem = tables.build_problem()
-        _link(tables, instrument, dims, dimensions, nested, rights)
-        suppression = problem.solve()
-        step("statistics")
-        return publish.results(
-            tables, suppression, snap, instrument=instrument, dimensions=dimensions, rights=rights,
-            include_free_text=include_free_text, responses=total, synthetic_left_out=left_out, **base,
-        )
+    for _attempt in range(ATTEMPTS):
+        step("tally")
+        tally.refresh(store.engine, instrument.id, plan)
+        step("responses")
+        try:
+            with snapshot(store.engine, scope, dims, plan) as snap:
+                return _aggregate_in(snap, scope, step, instrument, dims, requested, specs, rights, threshold,
+                                     include_free_text, base)
+        except tally.TallyChanged:
+            continue
+    raise RightsawareError(_("New answers kept arriving while the results were being worked out. "
+                             "Try again in a minute."))
+
+
+def _aggregate_in(snap: Any, scope: Scope, step: Callable[[str], None], instrument: Instrument,
+                  dims: list[DimensionSource], requested: list[DimensionSource], specs: list[Spec],
+                  rights: tuple[str, ...], threshold: int, include_free_text: bool, base: dict) -> Results:
+    """The part of :func:`aggregate` inside one snapshot."""
+    sizes = snap.sizes()
+    total = sum(sizes.values())
+    left_out = snap.synthetic_left_out(scope)
+    if total < threshold:
+        return Results(responses=None, synthetic_left_out=left_out, **base)
+    views, dimensions, nested = _views(dims, requested, sizes, threshold)
+    step("answers")
+    multiple = [s for s in specs if s.kind == "multiple"]
+    counts = snap.counts(classes=[s.name for s in specs if s.name != AWARENESS],
+                         mentions=[s.name for s in multiple],
+                         apart={s.name: s.apart for s in multiple if s.apart}, awareness=bool(rights))
+    specs = _with_seen_codes(specs, counts.classes)
+    tables = RunTables(specs, views, sizes, threshold)
+    tables.add_classes(counts.classes)
+    tables.add_classes(counts.apart_only)
+    tables.add_mentions(counts.mentions)
+    if rights:
+        tables.add_awareness(counts.awareness)
+    step("disclosure")
+    tables.ensure_rows()
+    problem = tables.build_problem()
+    _link(tables, instrument, dims, dimensions, nested, rights)
+    suppression = problem.solve()
+    step("statistics")
+    return publish.results(
+        tables, suppression, snap, instrument=instrument, dimensions=dimensions, rights=rights,
+        include_free_text=include_free_text, responses=total, synthetic_left_out=left_out, **base,
+    )
 
 
 def _with_seen_codes(specs: list[Spec], classes: dict) -> list[Spec]:

@@ -19,10 +19,9 @@ from .i18n import N_, normalize_language
 
 RESPONSES_EXPORT = "responses.export"  # audit action: respondent-level answers written to a file
 STEP_LABELS = {  # aggregate.STEPS, as the progress bar names them
+    "tally": N_("coding new answers"),
     "responses": N_("finding the responses"),
     "answers": N_("counting answers"),
-    "choices": N_("counting choices"),
-    "awareness": N_("scoring awareness of rights"),
     "disclosure": N_("hiding small counts"),
     "statistics": N_("working out medians and tests"),
 }

@@ -27,6 +27,7 @@ from .engine import write_transaction
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _ADVISORY_LOCK_KEY = 0x72696768  # "righ": one lock for every rightsaware database
+TALLY_TABLE_PREFIX = "tally_r_"
 
 
 def alembic_config() -> Config:
@@ -44,9 +45,15 @@ def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:  # n
     return False
 
 
+def _include_name(name: str | None, type_: str, _parents: Any) -> bool:  # noqa: ANN401
+    """Leave out the tally tables made at run time (``tally_r_<hex>``, see rightsaware.tally)."""
+    return not (type_ == "table" and name is not None and name.startswith(TALLY_TABLE_PREFIX))
+
+
 def configure_context() -> dict[str, Any]:
     """Options for ``context.configure`` shared by env.py and :func:`differences`."""
-    return {"render_as_batch": True, "compare_type": True, "render_item": _render_item}
+    return {"render_as_batch": True, "compare_type": True, "render_item": _render_item,
+            "include_name": _include_name}
 
 
 def lock_for_migration(connection: Connection) -> None:

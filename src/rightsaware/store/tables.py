@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -297,6 +298,30 @@ withdrawals = Table(
 )
 
 ROLES = ("viewer", "reviewer", "admin")
+
+
+# --- the tally: answers coded as small integers for counting (issue 8: aggregation) -----
+
+tally_tables = Table(
+    "tally_tables",
+    metadata,
+    # One row per instrument whose answers have a tally table (``tally_r_<hex>``, made at run
+    # time with a column per question: see rightsaware.tally); ``layout`` is JSON.
+    Column("instrument_id", String(ID), primary_key=True),
+    Column("table_name", String(64), nullable=False, unique=True),
+    Column("layout", Text(), nullable=False),
+    _now_column("updated_at"),
+)
+
+tally_dirty = Table(
+    "tally_dirty",
+    metadata,
+    # Responses whose answers changed after their tally row was made. Database triggers on
+    # ``answers`` write here (migration 0003), so no write path can forget; ``stamp`` changes
+    # on every change, so a refresh clears only the marks it has seen.
+    Column("response_id", String(ID), primary_key=True),
+    Column("stamp", BigInteger(), nullable=False),
+)
 
 
 def not_withdrawn(response_id: ColumnElement = responses.c.id) -> ColumnElement:

@@ -1,0 +1,383 @@
+"""The tally: each response's answers as small integers in one row, so counting is one pass.
+
+SQLite has no hash aggregation: a ``GROUP BY`` over every answer sorts them all, at 1–2 µs
+a row. The tally keeps, per instrument, a table ``tally_r_<hex>`` with one row per response:
+what decides whether it is counted (``status``, ``synthetic``, ``version``), its channel and
+language as numbers (``ch``, ``lang``: positions in the layout's lists, from 1), its
+awareness score (``ak`` rights known out of ``am`` answered), and for each question ``n``:
+
+* ``c<n>``: its class. NULL: not asked (no answer row); 0: no answer (skipped, or "none");
+  single choice: the code's position in the layout's list of codes, from 1; any other
+  kind: 1, answered;
+* ``m<n>_<k>``: for multiple choice, bit masks of the codes chosen (62 codes a column);
+* ``v<n>``: for numbers, the value.
+
+Counting is then ``count(*) FILTER (WHERE c3 = 2)`` for every class of every question in
+one pass over the rows (:mod:`rightsaware.aggregate_sql`).
+
+``answers`` stays the truth. Database triggers mark every response whose answers change in
+``tally_dirty`` (migration 0003), so no write path can leave a stale row in use;
+:func:`refresh` codes the marked responses of one instrument again in short write
+transactions, and a report codes any marked since then in its own snapshot
+(:func:`code_responses` with ``grow=False``). The layout only grows: a new code is
+appended, a new question adds columns and marks the responses that answered it; a question
+whose kind changed gets a new table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import cattrs
+from attrs import define, field
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    Double,
+    Engine,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    delete,
+    exists,
+    func,
+    insert,
+    inspect,
+    literal,
+    select,
+    tuple_,
+)
+
+from .response import utcnow
+from .store import tables as t
+from .store.engine import write_transaction
+from .store.migrate import TALLY_TABLE_PREFIX
+
+KINDS = {"select_one": "single", "select_multiple": "multiple", "integer": "number", "decimal": "number",
+         "date": "date", "text": "text"}
+BITS = 62  # codes per mask column: a signed 64-bit integer, sign bit left alone
+BATCH = 2000  # responses coded per write transaction
+_converter = cattrs.Converter()
+
+
+class TallyChanged(Exception):
+    """The tally's layout no longer fits (a new code or question arrived during a report): refresh and retry."""
+
+
+@define
+class Entry:
+    """One question's columns: ``c<col>``, and ``m<col>_<k>`` masks or ``v<col>`` value."""
+
+    kind: str
+    col: int
+    codes: list[str] = field(factory=list)
+    chunks: int = 0
+
+    def columns(self) -> list[tuple[str, Any]]:
+        found: list[tuple[str, Any]] = [(f"c{self.col}", Integer())]
+        found += [(f"m{self.col}_{k}", BigInteger()) for k in range(self.chunks)]
+        if self.kind == "number":
+            found.append((f"v{self.col}", Double()))
+        return found
+
+    def position(self, code: str, grow: bool) -> int:
+        """The code's number (from 1), appending it when new if ``grow``."""
+        try:
+            return self.codes.index(code) + 1
+        except ValueError:
+            if not grow:
+                raise TallyChanged(code) from None
+            self.codes.append(code)
+            return len(self.codes)
+
+
+@define(frozen=True)
+class Plan:
+    """What an instrument needs from its tally: ``question -> kind``, and the rights of the awareness score."""
+
+    kinds: dict[str, str]
+    rights: tuple[str, ...] = ()
+    known: str = "yes"
+
+
+def plan_for(instrument: Any) -> Plan:
+    """The tally an instrument's report needs (questions answerable and of a known kind)."""
+    kinds = {q.name: KINDS[q.kind] for q in instrument.questions if q.answerable and q.kind in KINDS}
+    rights = tuple(q for q, kind in kinds.items() if kind == "single" and instrument.question(q).meta.get("right"))
+    return Plan(kinds=kinds, rights=rights)
+
+
+@define
+class Layout:
+    """Which columns of which table hold each question's answers, and the codes behind the numbers."""
+
+    table_name: str
+    entries: dict[str, Entry] = field(factory=dict)
+    next: int = 0
+    channels: list[str] = field(factory=list)
+    languages: list[str] = field(factory=list)
+    rights: list[str] = field(factory=list)
+    known: str = "yes"
+
+    def add(self, question: str, kind: str) -> Entry:
+        entry = Entry(kind=kind, col=self.next, chunks=1 if kind == "multiple" else 0)
+        self.entries[question] = entry
+        self.next += 1
+        return entry
+
+    def table(self, name: str | None = None, *, temporary: bool = False) -> Table:
+        """The SQLAlchemy table (``name`` and ``temporary`` for a report's own freshly coded rows)."""
+        columns = [Column("id", Integer(), primary_key=True, autoincrement=True)]
+        if temporary:
+            columns.append(Column("response_id", String(t.ID), nullable=False, unique=True))
+        else:
+            columns.append(Column("response_id", String(t.ID), ForeignKey(t.responses.c.id, ondelete="CASCADE"),
+                                  nullable=False, unique=True))
+        columns += [Column("status", String(16), nullable=False), Column("synthetic", Boolean(), nullable=False),
+                    Column("version", String(t.ID), nullable=False), Column("ch", Integer(), nullable=False),
+                    Column("lang", Integer(), nullable=False), Column("ak", Integer()), Column("am", Integer())]
+        for entry in self.entries.values():
+            columns += [Column(name_, type_) for name_, type_ in entry.columns()]
+        return Table(name or self.table_name, MetaData(), *columns, prefixes=["TEMPORARY"] if temporary else [])
+
+    def dumps(self) -> str:
+        return json.dumps(_converter.unstructure(self), sort_keys=True)
+
+    @classmethod
+    def loads(cls, text: str) -> Layout:
+        return _converter.structure(json.loads(text), cls)
+
+
+def table_name_for(instrument_id: str) -> str:
+    return TALLY_TABLE_PREFIX + hashlib.sha256(instrument_id.encode()).hexdigest()[:16]
+
+
+def load(connection: Connection, instrument_id: str) -> Layout | None:
+    text = connection.scalar(select(t.tally_tables.c.layout).where(t.tally_tables.c.instrument_id == instrument_id))
+    return None if text is None else Layout.loads(text)
+
+
+def fits(layout: Layout | None, plan: Plan) -> bool:
+    """Whether ``layout`` has a column of the right kind for every question of ``plan``, and its rights."""
+    return layout is not None and layout.rights == list(plan.rights) and layout.known == plan.known and all(
+        q in layout.entries and layout.entries[q].kind == kind for q, kind in plan.kinds.items())
+
+
+# --- keeping the tally up to date --------------------------------------------------------------
+
+def refresh(engine: Engine, instrument_id: str, plan: Plan,
+            on_progress: Callable[[int, int], None] | None = None) -> int:
+    """Code again every marked response of one instrument; how many were coded.
+
+    ``on_progress(done, total)`` is called after each batch.
+    """
+    with write_transaction(engine) as connection:
+        _lock(connection, instrument_id)
+        _prepare(connection, instrument_id, plan)
+        total = _count_marked(connection, instrument_id)
+    done, after = 0, ""
+    while total:
+        with write_transaction(engine) as connection:
+            _lock(connection, instrument_id)
+            layout = load(connection, instrument_id)
+            assert layout is not None
+            d, r = t.tally_dirty, t.responses
+            marked = connection.execute(
+                select(d.c.response_id, d.c.stamp).join(r, r.c.id == d.c.response_id)
+                .where(r.c.instrument_id == instrument_id, d.c.response_id > after)
+                .order_by(d.c.response_id).limit(BATCH)).all()
+            if not marked:
+                break
+            after = marked[-1][0]
+            ids = [row[0] for row in marked]
+            before = layout.dumps()
+            rows = code_responses(connection, layout, ids, grow=True)
+            if layout.dumps() != before:
+                _widen(connection, layout)
+                _save(connection, instrument_id, layout)
+            table = layout.table()
+            connection.execute(delete(table).where(table.c.response_id.in_(ids)))
+            _insert(connection, table, rows)
+            connection.execute(delete(d).where(tuple_(d.c.response_id, d.c.stamp).in_([tuple(m) for m in marked])))
+        done += len(marked)
+        if on_progress is not None:
+            on_progress(min(done, total), total)
+    return done
+
+
+def _lock(connection: Connection, instrument_id: str) -> None:
+    """One refresh of an instrument at a time (SQLite's write lock already serialises)."""
+    if connection.dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(instrument_id.encode()).digest()[:8], "big", signed=True)
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({key})")
+
+
+def _count_marked(connection: Connection, instrument_id: str) -> int:
+    d, r = t.tally_dirty, t.responses
+    return int(connection.scalar(select(func.count()).select_from(d.join(r, r.c.id == d.c.response_id))
+                                 .where(r.c.instrument_id == instrument_id)) or 0)
+
+
+def _prepare(connection: Connection, instrument_id: str, plan: Plan) -> None:
+    """Make or widen the instrument's table to fit ``plan``; drop marks of deleted responses."""
+    d, r = t.tally_dirty, t.responses
+    kinds = plan.kinds
+    connection.execute(delete(d).where(~exists().where(r.c.id == d.c.response_id)))
+    layout = load(connection, instrument_id)
+    changed = layout is not None and any(
+        q in layout.entries and layout.entries[q].kind != kind for q, kind in kinds.items())
+    if layout is None or changed:
+        if layout is not None:
+            layout.table().drop(connection, checkfirst=True)
+            connection.execute(delete(t.tally_tables).where(t.tally_tables.c.instrument_id == instrument_id))
+        layout = Layout(table_name=table_name_for(instrument_id), rights=list(plan.rights), known=plan.known)
+        for question, kind in kinds.items():
+            layout.add(question, kind)
+        layout.table().create(connection)
+        connection.execute(insert(t.tally_tables).values(instrument_id=instrument_id, table_name=layout.table_name,
+                                                         layout=layout.dumps(), updated_at=utcnow()))
+        _mark(connection, select(r.c.id).where(r.c.instrument_id == instrument_id))
+        return
+    new = [q for q in kinds if q not in layout.entries]
+    rescore = layout.rights != list(plan.rights) or layout.known != plan.known
+    if not new and not rescore:
+        return
+    for question in new:
+        layout.add(question, kinds[question])
+    layout.rights, layout.known = list(plan.rights), plan.known
+    _widen(connection, layout)
+    _save(connection, instrument_id, layout)
+    if rescore:
+        _mark(connection, select(r.c.id).where(r.c.instrument_id == instrument_id))
+        return
+    a = t.answers
+    _mark(connection, select(a.c.response_id).join(r, r.c.id == a.c.response_id)
+          .where(r.c.instrument_id == instrument_id, a.c.question.in_(new)))
+
+
+def _mark(connection: Connection, ids: Any) -> None:
+    """Mark responses (a select of their ids) to be coded again, in the database in one statement."""
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    d = t.tally_dirty
+    ids = ids.add_columns(literal(0)).distinct()
+    connection.execute(upsert(d).from_select(["response_id", "stamp"], ids).on_conflict_do_nothing())
+
+
+def _widen(connection: Connection, layout: Layout) -> None:
+    """Add the layout's columns that the table lacks."""
+    have = {c["name"] for c in inspect(connection).get_columns(layout.table_name)}
+    preparer = connection.dialect.identifier_preparer
+    for entry in layout.entries.values():
+        for name, type_ in entry.columns():
+            if name not in have:
+                connection.exec_driver_sql(
+                    f"ALTER TABLE {preparer.quote(layout.table_name)} ADD COLUMN {name} "
+                    f"{type_.compile(dialect=connection.dialect)}")
+
+
+def _save(connection: Connection, instrument_id: str, layout: Layout) -> None:
+    connection.execute(t.tally_tables.update().where(t.tally_tables.c.instrument_id == instrument_id)
+                       .values(layout=layout.dumps(), updated_at=utcnow()))
+
+
+def _insert(connection: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
+    names = [c.name for c in table.c if c.name != "id"]
+    full = [{name: row.get(name) for name in names} for row in rows]
+    for start in range(0, len(full), 5000):
+        connection.execute(insert(table), full[start:start + 5000])
+
+
+# --- coding answers ----------------------------------------------------------------------------
+
+def code_responses(connection: Connection, layout: Layout, response_ids: Sequence[str], *,
+                   grow: bool) -> list[dict[str, Any]]:
+    """Tally rows (column -> value) of the responses among ``response_ids`` that exist.
+
+    With ``grow`` new codes (and channels and languages) are appended to ``layout``, with
+    mask columns added to it as needed; without, anything new raises :class:`TallyChanged`.
+    """
+    a, r = t.answers, t.responses
+    rows: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(response_ids), 500):
+        chunk = list(response_ids[start:start + 500])
+        query = select(r.c.id, r.c.status, r.c.synthetic, r.c.instrument_version, r.c.channel,
+                       r.c.language).where(r.c.id.in_(chunk))
+        for response_id, status, synthetic, version, channel, language in connection.execute(query):
+            rows[response_id] = {"response_id": response_id, "status": status, "synthetic": bool(synthetic),
+                                 "version": version, "ch": _position(layout.channels, channel, grow),
+                                 "lang": _position(layout.languages, language, grow)}
+        query = select(a.c.response_id, a.c.question, a.c.value_kind, a.c.value_text, a.c.value_num,
+                       a.c.skipped).where(a.c.response_id.in_(chunk))
+        for response_id, question, value_kind, value_text, value_num, skipped in connection.execute(query):
+            entry = layout.entries.get(question)
+            row = rows.get(response_id)
+            if entry is None or row is None:
+                continue
+            _code(row, entry, value_kind, value_text, value_num, not skipped and value_kind != "none", grow)
+    rights = [layout.entries[q] for q in layout.rights if q in layout.entries]
+    for row in rows.values():
+        _score(row, rights, layout.known)
+    return list(rows.values())
+
+
+def _position(values: list[str], value: str, grow: bool) -> int:
+    if value not in values:
+        if not grow:
+            raise TallyChanged(value)
+        values.append(value)
+    return values.index(value) + 1
+
+
+def _score(row: dict[str, Any], rights: Sequence[Entry], known: str) -> None:
+    """Rights known (``ak``) out of rights answered (``am``): NULL when none was answered."""
+    answered = knew = 0
+    for entry in rights:
+        value = row.get(f"c{entry.col}")
+        if value:
+            answered += 1
+            knew += entry.codes[value - 1] == known
+    row["ak"], row["am"] = (knew, answered) if answered else (None, None)
+
+
+def _code(row: dict[str, Any], entry: Entry, value_kind: str, value_text: str | None, value_num: float | None,
+          answered: bool, grow: bool) -> None:
+    col = entry.col
+    if entry.kind == "single":
+        row[f"c{col}"] = entry.position(value_text, grow) if answered and value_text is not None else 0
+        return
+    row[f"c{col}"] = 1 if answered else 0
+    if entry.kind == "number":
+        row[f"v{col}"] = value_num if answered else None
+    elif entry.kind == "multiple" and answered:
+        masks = [0] * entry.chunks
+        chosen = json.loads(value_text) if value_kind == "choices" and value_text else []
+        for code in chosen if isinstance(chosen, list) else []:
+            chunk, bit = divmod(entry.position(str(code), grow) - 1, BITS)
+            while chunk >= entry.chunks:
+                if not grow:
+                    raise TallyChanged(code)
+                entry.chunks += 1
+                masks.append(0)
+            masks[chunk] |= 1 << bit
+        for k, mask in enumerate(masks):
+            row[f"m{col}_{k}"] = mask
+
+
+def marked_in(connection: Connection, ids_query: Any) -> list[str]:
+    """The responses among ``ids_query`` (a select of response ids) marked to be coded again."""
+    d = t.tally_dirty
+    sub = ids_query.subquery()
+    first = next(iter(sub.c))
+    return list(connection.scalars(select(first).join(d, d.c.response_id == first)))
+
+
