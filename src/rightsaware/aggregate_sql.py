@@ -32,6 +32,7 @@ from sqlalchemy import (
     Table,
     and_,
     case,
+    exists,
     func,
     literal,
     select,

@@ -87,6 +87,14 @@ class Entry:
             found.append((f"v{self.col}", Double()))
         return found
 
+    def extend(self, codes: Iterable[str]) -> None:
+        """Append the codes not known yet (with the mask columns they need)."""
+        for code in codes:
+            if code not in self.codes:
+                self.codes.append(code)
+        if self.kind == "multiple":
+            self.chunks = max(self.chunks, -(-len(self.codes) // BITS))
+
     def position(self, code: str, grow: bool) -> int:
         """The code's number (from 1), appending it when new if ``grow``."""
         try:
@@ -103,6 +111,7 @@ class Plan:
     """What an instrument needs from its tally: ``question -> kind``, and the rights of the awareness score."""
 
     kinds: dict[str, str]
+    codes: dict[str, tuple[str, ...]] = field(factory=dict)  # choice questions' codes, in the instrument's order
     rights: tuple[str, ...] = ()
     known: str = "yes"
 
@@ -111,7 +120,9 @@ def plan_for(instrument: Any) -> Plan:
     """The tally an instrument's report needs (questions answerable and of a known kind)."""
     kinds = {q.name: KINDS[q.kind] for q in instrument.questions if q.answerable and q.kind in KINDS}
     rights = tuple(q for q, kind in kinds.items() if kind == "single" and instrument.question(q).meta.get("right"))
-    return Plan(kinds=kinds, rights=rights)
+    codes = {q: tuple(c.name for c in instrument.choices_for(instrument.question(q)))
+             for q, kind in kinds.items() if kind in ("single", "multiple")}
+    return Plan(kinds=kinds, codes=codes, rights=rights)
 
 
 @define
@@ -126,10 +137,11 @@ class Layout:
     rights: list[str] = field(factory=list)
     known: str = "yes"
 
-    def add(self, question: str, kind: str) -> Entry:
+    def add(self, question: str, kind: str, codes: Sequence[str] = ()) -> Entry:
         entry = Entry(kind=kind, col=self.next, chunks=1 if kind == "multiple" else 0)
         self.entries[question] = entry
         self.next += 1
+        entry.extend(codes)
         return entry
 
     def table(self, name: str | None = None, *, temporary: bool = False) -> Table:
@@ -239,7 +251,7 @@ def _prepare(connection: Connection, instrument_id: str, plan: Plan) -> None:
             connection.execute(delete(t.tally_tables).where(t.tally_tables.c.instrument_id == instrument_id))
         layout = Layout(table_name=table_name_for(instrument_id), rights=list(plan.rights), known=plan.known)
         for question, kind in kinds.items():
-            layout.add(question, kind)
+            layout.add(question, kind, plan.codes.get(question, ()))
         layout.table().create(connection)
         connection.execute(insert(t.tally_tables).values(instrument_id=instrument_id, table_name=layout.table_name,
                                                          layout=layout.dumps(), updated_at=utcnow()))
@@ -247,10 +259,16 @@ def _prepare(connection: Connection, instrument_id: str, plan: Plan) -> None:
         return
     new = [q for q in kinds if q not in layout.entries]
     rescore = layout.rights != list(plan.rights) or layout.known != plan.known
+    before = layout.dumps()
+    for question, entry in layout.entries.items():
+        entry.extend(plan.codes.get(question, ()))  # new choices: appended, nothing to code again
     if not new and not rescore:
+        if layout.dumps() != before:
+            _widen(connection, layout)
+            _save(connection, instrument_id, layout)
         return
     for question in new:
-        layout.add(question, kinds[question])
+        layout.add(question, kinds[question], plan.codes.get(question, ()))
     layout.rights, layout.known = list(plan.rights), plan.known
     _widen(connection, layout)
     _save(connection, instrument_id, layout)
