@@ -20,7 +20,14 @@ from sqlalchemy import delete, func, select, update
 
 from rightsaware import tally
 from rightsaware.aggregate import aggregate, question_spec
-from rightsaware.aggregate_sql import ANSWERED, NO_ANSWER, UNKNOWN, DimensionSource, Scope, snapshot
+from rightsaware.aggregate_sql import (
+    ANSWERED,
+    NO_ANSWER,
+    UNKNOWN,
+    DimensionSource,
+    Scope,
+    snapshot,
+)
 from rightsaware.errors import RightsawareError
 from rightsaware.loading import loads_instrument
 from rightsaware.privacy import delete_responses
