@@ -330,13 +330,13 @@ def code_responses(connection: Connection, layout: Layout, response_ids: Sequenc
         chunk = list(response_ids[start:start + 500])
         query = select(r.c.id, r.c.status, r.c.synthetic, r.c.instrument_version, r.c.channel,
                        r.c.language).where(r.c.id.in_(chunk))
-        for response_id, status, synthetic, version, channel, language in connection.execute(query):
+        for response_id, status, synthetic, version, channel, language in connection.execute(query).all():
             rows[response_id] = {"response_id": response_id, "status": status, "synthetic": bool(synthetic),
                                  "version": version, "ch": _position(layout.channels, channel, grow),
                                  "lang": _position(layout.languages, language, grow)}
         query = select(a.c.response_id, a.c.question, a.c.value_kind, a.c.value_text, a.c.value_num,
                        a.c.skipped).where(a.c.response_id.in_(chunk))
-        for response_id, question, value_kind, value_text, value_num, skipped in connection.execute(query):
+        for response_id, question, value_kind, value_text, value_num, skipped in connection.execute(query).all():
             entry = layout.entries.get(question)
             row = rows.get(response_id)
             if entry is None or row is None:
