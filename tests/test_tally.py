@@ -331,3 +331,15 @@ def test_postgresql_triggers_keep_the_tally_in_step(rightsaware_runtime, instrum
         with store.engine.begin() as c:
             delete_responses(c, [batch[3].id])
         assert counted(store, instrument) == expected(store, instrument)
+
+
+def test_age_bands_come_from_the_numbers_in_the_tally(store, instrument) -> None:
+    ages = [None, 15, 16, 24, 25, 34, 44, 54, 64, 74, 75, 110, 40]
+    save(store, [make(instrument, {"age": age} if age is not None else {"area": "north"}) for age in ages])
+    plan = tally.plan_for(instrument)
+    tally.refresh(store.engine, instrument.id, plan)
+    bands = [DimensionSource(name="age_band", question="age", age=True)]
+    with snapshot(store.engine, Scope(instrument.id), bands, plan) as snap:
+        sizes = snap.sizes()
+    assert sizes == {(UNKNOWN,): 1, ("under_16",): 1, ("16_24",): 2, ("25_34",): 2, ("35_44",): 2, ("45_54",): 1,
+                     ("55_64",): 1, ("65_74",): 1, ("75_plus",): 2}
