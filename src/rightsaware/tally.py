@@ -45,6 +45,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    bindparam,
     delete,
     exists,
     func,
@@ -52,7 +53,6 @@ from sqlalchemy import (
     inspect,
     literal,
     select,
-    tuple_,
 )
 
 from .response import utcnow
@@ -217,7 +217,8 @@ def refresh(engine: Engine, instrument_id: str, plan: Plan,
             table = layout.table()
             connection.execute(delete(table).where(table.c.response_id.in_(ids)))
             _insert(connection, table, rows)
-            connection.execute(delete(d).where(tuple_(d.c.response_id, d.c.stamp).in_([tuple(m) for m in marked])))
+            done_marks = delete(d).where(d.c.response_id == bindparam("rid"), d.c.stamp == bindparam("seen"))
+            connection.execute(done_marks, [{"rid": rid, "seen": stamp} for rid, stamp in marked])
         done += len(marked)
         if on_progress is not None:
             on_progress(min(done, total), total)
