@@ -113,8 +113,7 @@ class Snapshot:
 
     def _code_marked(self, scope: Scope) -> Table | None:
         """Code this instrument's responses marked since the last refresh into a temporary table."""
-        r = t.responses
-        marked = tally.marked_in(self.connection, select(r.c.id).where(r.c.instrument_id == scope.instrument_id))
+        marked = tally.marked_in(self.connection, scope.instrument_id)
         if not marked:
             return None
         table = self.layout.table("ra_fresh_" + secrets.token_hex(4), temporary=True)

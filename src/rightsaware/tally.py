@@ -201,13 +201,17 @@ def refresh(engine: Engine, instrument_id: str, plan: Plan,
             layout = load(connection, instrument_id)
             assert layout is not None
             d, r = t.tally_dirty, t.responses
-            marked = connection.execute(
-                select(d.c.response_id, d.c.stamp).join(r, r.c.id == d.c.response_id)
-                .where(r.c.instrument_id == instrument_id, d.c.response_id > after)
-                .order_by(d.c.response_id).limit(BATCH)).all()
-            if not marked:
+            # The marks in key order (each batch reads only its own), then those of this instrument.
+            page = connection.execute(select(d.c.response_id, d.c.stamp).where(d.c.response_id > after)
+                                      .order_by(d.c.response_id).limit(BATCH)).all()
+            if not page:
                 break
-            after = marked[-1][0]
+            after = page[-1][0]
+            ours = set(connection.scalars(select(r.c.id).where(r.c.id.in_([m[0] for m in page]),
+                                                              r.c.instrument_id == instrument_id)))
+            marked = [m for m in page if m[0] in ours]
+            if not marked:
+                continue
             ids = [row[0] for row in marked]
             before = layout.dumps()
             rows = code_responses(connection, layout, ids, grow=True)
@@ -392,11 +396,12 @@ def _code(row: dict[str, Any], entry: Entry, value_kind: str, value_text: str | 
             row[f"m{col}_{k}"] = mask
 
 
-def marked_in(connection: Connection, ids_query: Any) -> list[str]:
-    """The responses among ``ids_query`` (a select of response ids) marked to be coded again."""
-    d = t.tally_dirty
-    sub = ids_query.subquery()
-    first = next(iter(sub.c))
-    return list(connection.scalars(select(first).join(d, d.c.response_id == first)))
-
-
+def marked_in(connection: Connection, instrument_id: str) -> list[str]:
+    """The responses to ``instrument_id`` marked to be coded again (read from the marks, usually few)."""
+    r = t.responses
+    marks = list(connection.scalars(select(t.tally_dirty.c.response_id)))
+    found: list[str] = []
+    for start in range(0, len(marks), 500):
+        found += connection.scalars(select(r.c.id).where(r.c.id.in_(marks[start:start + 500]),
+                                                         r.c.instrument_id == instrument_id))
+    return found
