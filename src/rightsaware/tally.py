@@ -188,12 +188,13 @@ def refresh(engine: Engine, instrument_id: str, plan: Plan,
             on_progress: Callable[[int, int], None] | None = None) -> int:
     """Code again every marked response of one instrument; how many were coded.
 
-    ``on_progress(done, total)`` is called after each batch.
+    ``on_progress(done, total)`` is called after each batch (``total`` counts the marks of
+    every instrument, so the last call may come before ``done`` reaches it).
     """
     with write_transaction(engine) as connection:
         _lock(connection, instrument_id)
         _prepare(connection, instrument_id, plan)
-        total = _count_marked(connection, instrument_id)
+        total = _count_marked(connection)
     done, after = 0, ""
     while total:
         with write_transaction(engine) as connection:
@@ -236,10 +237,9 @@ def _lock(connection: Connection, instrument_id: str) -> None:
         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({key})")
 
 
-def _count_marked(connection: Connection, instrument_id: str) -> int:
-    d, r = t.tally_dirty, t.responses
-    return int(connection.scalar(select(func.count()).select_from(d.join(r, r.c.id == d.c.response_id))
-                                 .where(r.c.instrument_id == instrument_id)) or 0)
+def _count_marked(connection: Connection) -> int:
+    """How many marks there are, of every instrument (a join to count only ours would read every response)."""
+    return int(connection.scalar(select(func.count()).select_from(t.tally_dirty)) or 0)
 
 
 def _prepare(connection: Connection, instrument_id: str, plan: Plan) -> None:
