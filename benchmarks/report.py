@@ -5,9 +5,12 @@ responses to a 25-question instrument (single and multiple choice, numbers, free
 skip logic, a 22-area breakdown) is made once with ``rightsaware.simulate`` and kept in
 ``--data``. Then, each in a fresh child process (so peak memory is its own):
 
-* **rightsaware**: ``aggregate()`` of every question with two breakdowns (local authority
-  and channel) — counts in SQL, disclosure control, quartiles, awareness, mode tests;
-  timed warm (the second of two runs), with the SQL part timed on its own;
+* **rightsaware**: first the tally is brought up to date (``rightsaware.tally.refresh``:
+  every response coded once after the database was made or migrated; timed on its own,
+  like an index build, and printed in the last column); then ``aggregate()`` of every
+  question with two breakdowns (local authority and channel) — counts in SQL from the
+  tally, disclosure control, quartiles, awareness, mode tests; timed warm (the second of
+  two runs), with the SQL part timed on its own;
 * **pandas**: the same counts (answers by question, code, area and channel and their
   margins, mentions, "don't know"-only respondents, awareness bands, quartiles) on the
   same rows already loaded into DataFrames with categorical columns (loading not timed).

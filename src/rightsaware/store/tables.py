@@ -316,9 +316,10 @@ tally_tables = Table(
 tally_dirty = Table(
     "tally_dirty",
     metadata,
-    # Responses whose answers changed after their tally row was made. Database triggers on
-    # ``answers`` write here (migration 0003), so no write path can forget; ``stamp`` changes
-    # on every change, so a refresh clears only the marks it has seen.
+    # Responses whose answers or counted columns changed after their tally row was made.
+    # Database triggers on ``answers`` and ``responses`` write here (migration 0003), so no
+    # write path can forget. On PostgreSQL ``stamp`` changes on every change, so a refresh
+    # clears only the marks it has seen; on SQLite a refresh holds the write lock instead.
     Column("response_id", String(ID), primary_key=True),
     Column("stamp", BigInteger(), nullable=False),
 )

@@ -82,7 +82,10 @@ def upgrade() -> None:
         op.execute(f"CREATE TRIGGER tally_responses_update AFTER UPDATE OF {columns} ON responses "
                    f"FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION tally_mark_response_dirty()")
     else:
-        mark = "INSERT OR REPLACE INTO tally_dirty (response_id, stamp) VALUES ({}, random());"
+        # SQLite: a refresh holds the write lock from reading a mark to clearing it, so no
+        # change can slip in between and an existing mark can stay as it is (cheaper for
+        # every answer saved). PostgreSQL changes the stamp instead (see the function).
+        mark = "INSERT OR IGNORE INTO tally_dirty (response_id, stamp) VALUES ({}, 0);"
         changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in _RESPONSE_COLUMNS)
         for event, row in _SQLITE_TRIGGERS.items():
             op.execute(f"CREATE TRIGGER tally_answers_{event} AFTER {event.upper()} ON answers "
