@@ -23,12 +23,12 @@ from .aggregate_model import (
     Stats,
     Table,
 )
-from .aggregate_sql import quantiles
 from .aggregate_stats import (
     INFLUENCE_BENCHMARK,
     INFLUENCE_STATEMENT,
     chi_square,
     figures_for,
+    quantiles,
     wilson,
 )
 from .aggregate_tables import AWARENESS, RunTables, Spec, answered_item

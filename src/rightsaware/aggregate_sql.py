@@ -12,7 +12,7 @@ brought up to date are coded inside the snapshot into a small temporary table an
 in a second pass. Results come back as small count tables (a few rows per question and
 group), so memory does not grow with the number of responses. Quartiles of every breakdown
 come from one ordered stream of ``(value, g, count)`` rows per question, keeping only a
-running position per group.
+running position per group (:func:`rightsaware.aggregate_stats.quantiles`).
 """
 
 from __future__ import annotations
@@ -377,58 +377,3 @@ def snapshot(engine: Any, scope: Scope, dimensions: Sequence[DimensionSource],
                 snap.table.drop(connection)
                 if snap.fresh is not None:
                     snap.fresh.drop(connection)
-
-class _Positions:
-    """The order statistics one group's quartiles need, picked up as its values stream past."""
-
-    def __init__(self, n: int, points: Sequence[float]) -> None:
-        self.wanted = []
-        for p in points:
-            h = (n - 1) * p
-            low = int(h)
-            self.wanted.append((low, min(low + 1, n - 1), h - low))
-        self.pending = sorted({i for lo, hi, _ in self.wanted for i in (lo, hi)})
-        self.next = 0
-        self.seen = 0
-        self.values: dict[int, Any] = {}
-
-    def add(self, value: Any, count: int) -> None:
-        while self.next < len(self.pending) and self.pending[self.next] < self.seen + count:
-            self.values[self.pending[self.next]] = value
-            self.next += 1
-        self.seen += count
-
-    def result(self) -> tuple[Any, ...]:
-        found = []
-        for lo, hi, frac in self.wanted:
-            a, b = self.values.get(lo), self.values.get(hi)
-            if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-                found.append(a + (b - a) * frac)
-            else:
-                found.append(a)
-        return tuple(found)
-
-
-def quantiles(stream: Iterable[tuple[Any, tuple[str, ...], int]],
-              groupings: Mapping[Any, Callable[[tuple[str, ...]], str | None]],
-              totals: Mapping[Any, Mapping[str, int]],
-              points: Sequence[float] = (0.25, 0.5, 0.75)) -> dict[Any, dict[str, tuple[Any, ...]]]:
-    """Quartiles of every grouping from one value-ordered ``(value, joint, count)`` stream.
-
-    ``groupings`` maps a key (a breakdown, or None for everyone) to the function giving a
-    joint value's group; ``totals[key][group]`` is how many values that group has (groups
-    left out of ``totals`` are not computed). Memory holds a few positions per group,
-    whatever the number of rows. Linear interpolation between order statistics (the common
-    "type 7" definition, as in NumPy and pandas); for dates the lower of the two is taken.
-    """
-    trackers = {(key, group): _Positions(n, points)
-                for key, groups in totals.items() for group, n in groups.items() if n > 0}
-    for value, joint, count in stream:
-        for key, group_of in groupings.items():
-            tracker = trackers.get((key, group_of(joint)))
-            if tracker is not None:
-                tracker.add(value, count)
-    found: dict[Any, dict[str, tuple[Any, ...]]] = {key: {} for key in totals}
-    for (key, group), tracker in trackers.items():
-        found[key][group] = tracker.result()
-    return found

@@ -1,5 +1,6 @@
-"""Statistics for the results: Wilson intervals, the chi-square test by channel, and the
-published national figures that the "influence" item is shown beside.
+"""Statistics for the results: Wilson intervals, the chi-square test by channel, quartiles
+from one value-ordered stream, and the published national figures that the "influence"
+item is shown beside.
 
 The national figures come from the project's domain brief (``briefs/domain.md`` §2.1),
 with year and source; their text is marked for translation and translated when shown.
@@ -9,7 +10,8 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -94,3 +96,59 @@ def chi_square(table: Sequence[Sequence[int]]) -> tuple[float, int, float, bool]
 def figures_for(jurisdiction: str | None) -> tuple[dict, ...]:
     """The published figures, the instrument's own nation first."""
     return tuple(sorted(PUBLISHED_FIGURES, key=lambda f: f["nation"] != (jurisdiction or "")))
+
+
+class _Positions:
+    """The order statistics one group's quartiles need, picked up as its values stream past."""
+
+    def __init__(self, n: int, points: Sequence[float]) -> None:
+        self.wanted = []
+        for p in points:
+            h = (n - 1) * p
+            low = int(h)
+            self.wanted.append((low, min(low + 1, n - 1), h - low))
+        self.pending = sorted({i for lo, hi, _ in self.wanted for i in (lo, hi)})
+        self.next = 0
+        self.seen = 0
+        self.values: dict[int, Any] = {}
+
+    def add(self, value: Any, count: int) -> None:
+        while self.next < len(self.pending) and self.pending[self.next] < self.seen + count:
+            self.values[self.pending[self.next]] = value
+            self.next += 1
+        self.seen += count
+
+    def result(self) -> tuple[Any, ...]:
+        found = []
+        for lo, hi, frac in self.wanted:
+            a, b = self.values.get(lo), self.values.get(hi)
+            if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+                found.append(a + (b - a) * frac)
+            else:
+                found.append(a)
+        return tuple(found)
+
+
+def quantiles(stream: Iterable[tuple[Any, tuple[str, ...], int]],
+              groupings: Mapping[Any, Callable[[tuple[str, ...]], str | None]],
+              totals: Mapping[Any, Mapping[str, int]],
+              points: Sequence[float] = (0.25, 0.5, 0.75)) -> dict[Any, dict[str, tuple[Any, ...]]]:
+    """Quartiles of every grouping from one value-ordered ``(value, joint, count)`` stream.
+
+    ``groupings`` maps a key (a breakdown, or None for everyone) to the function giving a
+    joint value's group; ``totals[key][group]`` is how many values that group has (groups
+    left out of ``totals`` are not computed). Memory holds a few positions per group,
+    whatever the number of rows. Linear interpolation between order statistics (the common
+    "type 7" definition, as in NumPy and pandas); for dates the lower of the two is taken.
+    """
+    trackers = {(key, group): _Positions(n, points)
+                for key, groups in totals.items() for group, n in groups.items() if n > 0}
+    for value, joint, count in stream:
+        for key, group_of in groupings.items():
+            tracker = trackers.get((key, group_of(joint)))
+            if tracker is not None:
+                tracker.add(value, count)
+    found: dict[Any, dict[str, tuple[Any, ...]]] = {key: {} for key in totals}
+    for (key, group), tracker in trackers.items():
+        found[key][group] = tracker.result()
+    return found

@@ -152,6 +152,8 @@ def delete_responses(connection: Connection, response_ids: Sequence[str]) -> int
         for table in (tables.answer_choices, tables.answers, tables.referrals, tables.withdrawals):
             connection.execute(delete(table).where(table.c.response_id.in_(chunk)))
         deleted += max(connection.execute(delete(tables.responses).where(tables.responses.c.id.in_(chunk))).rowcount, 0)
+        # Their tally rows went with them (ON DELETE CASCADE); the marks the triggers just made go too.
+        connection.execute(delete(tables.tally_dirty).where(tables.tally_dirty.c.response_id.in_(chunk)))
     return deleted
 
 
