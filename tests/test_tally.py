@@ -342,3 +342,13 @@ def test_age_bands_come_from_the_numbers_in_the_tally(store, instrument) -> None
         sizes = snap.sizes()
     assert sizes == {(UNKNOWN,): 1, ("under_16",): 1, ("16_24",): 2, ("25_34",): 2, ("35_44",): 2, ("45_54",): 1,
                      ("55_64",): 1, ("65_74",): 1, ("75_plus",): 2}
+
+
+def test_coding_reports_its_progress(store, instrument) -> None:
+    save(store, [make(instrument, {"area": "north"}) for _ in range(2500)])
+    seen: list[tuple[int, int]] = []
+    aggregate(store, instrument, now=NOW, on_coding=lambda done, total: seen.append((done, total)))
+    assert seen == [(2000, 2500), (2500, 2500)]  # batches of 2,000
+    seen.clear()
+    aggregate(store, instrument, now=NOW, on_coding=lambda done, total: seen.append((done, total)))
+    assert seen == []  # nothing changed: nothing to code

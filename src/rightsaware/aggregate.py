@@ -195,10 +195,13 @@ def aggregate(
     version: str | None = None,
     now: dt.datetime | None = None,
     on_step: Callable[[str], None] | None = None,
+    on_coding: Callable[[int, int], None] | None = None,
 ) -> Results:
     """Count, protect and summarise the completed responses to ``instrument``.
 
-    ``on_step`` (for progress bars) is called with each of :data:`STEPS` as it starts.
+    ``on_step`` (for progress bars) is called with each of :data:`STEPS` as it starts, and
+    ``on_coding(done, total)`` as the responses that changed since the last run are coded
+    (which takes a while only after a large import: see :mod:`rightsaware.tally`).
     """
     threshold = check_threshold(threshold)
     step = on_step or (lambda _name: None)
@@ -225,7 +228,7 @@ def aggregate(
                 include_synthetic=include_synthetic)
     for _attempt in range(ATTEMPTS):
         step("tally")
-        tally.refresh(store.engine, instrument.id, plan)
+        tally.refresh(store.engine, instrument.id, plan, on_progress=on_coding)
         step("responses")
         try:
             with snapshot(store.engine, scope, dims, plan) as snap:

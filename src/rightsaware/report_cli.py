@@ -45,11 +45,23 @@ def _results(runtime: Any, instrument_id: str, by: str, threshold: int | None, i
     from .aggregate import STEPS, aggregate_results
 
     m = _obj().m
-    with _progress(len(STEPS), m._("Working out the results"),
-                   lambda key: m._(STEP_LABELS[key]) if key else None) as bar:
+
+    def show(item: Any) -> str | None:  # a step's key, or (done, total) while new answers are coded
+        if isinstance(item, tuple):
+            return m._("coding new answers ({share})", share=m.format_percent(item[0] / max(item[1], 1)))
+        return m._(STEP_LABELS[item]) if item else None
+
+    with _progress(len(STEPS), m._("Working out the results"), show) as bar:
         return aggregate_results(runtime, instrument_id, by=_by(by), threshold=threshold,
                                  include_synthetic=include_synthetic, include_free_text=include_free_text,
-                                 version=version, on_step=lambda key: bar.update(1, key))
+                                 version=version, on_step=lambda key: bar.update(1, key),
+                                 on_coding=lambda done, total: _redraw(bar, (done, total)))
+
+
+def _redraw(bar: Any, item: Any) -> None:
+    """Show a new item without moving the bar (``update(0, item)`` would not draw it)."""
+    bar.current_item = item
+    bar.render_progress()
 
 
 @click.command("report")
