@@ -352,3 +352,20 @@ def test_coding_reports_its_progress(store, instrument) -> None:
     seen.clear()
     aggregate(store, instrument, now=NOW, on_coding=lambda done, total: seen.append((done, total)))
     assert seen == []  # nothing changed: nothing to code
+
+
+def test_upgrading_marks_the_responses_already_stored(tmp_path, rightsaware_runtime, instrument) -> None:
+    from rightsaware.store import migrate
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    with Store.open(url, rightsaware_runtime.keyring, migrate=False) as store:
+        migrate.upgrade(store.engine, "0002")  # a database from before the tally
+        with store.engine.begin() as c:
+            assert "tally_dirty" not in {row[0] for row in c.exec_driver_sql("SELECT name FROM sqlite_master")}
+        save(store, [make(instrument, {"area": "south", "right_a": "yes"}) for _ in range(11)])
+    with Store.open(url, rightsaware_runtime.keyring) as store:  # upgrades to the newest schema
+        with store.engine.connect() as c:
+            assert c.scalar(select(func.count()).select_from(tables.tally_dirty)) == 11
+        results = aggregate(store, instrument, now=NOW)
+        assert results.responses == 11
+        assert results.question("right_a").overall.rows[0].cells["yes"].count == 11
