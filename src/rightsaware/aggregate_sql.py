@@ -119,9 +119,7 @@ class Snapshot:
         table = self.layout.table("ra_fresh_" + secrets.token_hex(4), temporary=True)
         table.create(self.connection)
         rows = tally.code_responses(self.connection, self.layout, marked, grow=False)
-        names = [c.name for c in table.c if c.name != "id"]
-        for start in range(0, len(rows), 5000):
-            self.connection.execute(table.insert(), [{n: row.get(n) for n in names} for row in rows[start:start + 5000]])
+        tally.insert_rows(self.connection, table, rows)
         if self.connection.dialect.name == "postgresql":
             self.connection.exec_driver_sql(f"ANALYZE {table.name}")
         return table
@@ -249,7 +247,8 @@ class Snapshot:
             if key[0] == "awareness":
                 _kind, band, part = key
                 n, share = result["awareness"].get((joint, band), (0, 0.0))
-                result["awareness"][(joint, band)] = (n + int(value), share) if part == "n" else (n, share + float(value))
+                n, share = (n + int(value), share) if part == "n" else (n, share + float(value))
+                result["awareness"][(joint, band)] = (n, share)
             else:
                 result[key[0]][(key[1], joint, key[2])] = int(value)
         return Counts(classes=result["class"], mentions=result["mention"], apart_only=result["apart"],

@@ -19,33 +19,23 @@ one pass over the rows (:mod:`rightsaware.aggregate_sql`).
 ``tally_dirty`` (migration 0003), so no write path can leave a stale row in use;
 :func:`refresh` codes the marked responses of one instrument again in short write
 transactions, and a report codes any marked since then in its own snapshot
-(:func:`code_responses` with ``grow=False``). The layout only grows: a new code is
-appended, a new question adds columns and marks the responses that answered it; a question
-whose kind changed gets a new table.
+(:func:`code_responses` with ``grow=False``). The layout (:mod:`rightsaware.tally_layout`)
+only grows: a new code is appended, a new question adds columns and marks the responses
+that answered it; a question whose kind changed gets a new table.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-import cattrs
-from attrs import define, field
 from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
     Connection,
-    Double,
     Engine,
-    ForeignKey,
-    Integer,
-    MetaData,
-    String,
     Table,
-    bindparam,
     delete,
     exists,
     func,
@@ -58,128 +48,23 @@ from sqlalchemy import (
 from .response import utcnow
 from .store import tables as t
 from .store.engine import write_transaction
-from .store.migrate import TALLY_TABLE_PREFIX
+from .tally_layout import (
+    BITS,
+    KINDS,
+    Entry,
+    Layout,
+    Plan,
+    TallyChanged,
+    fits,
+    load,
+    plan_for,
+    table_name_for,
+)
 
-KINDS = {"select_one": "single", "select_multiple": "multiple", "integer": "number", "decimal": "number",
-         "date": "date", "text": "text"}
-BITS = 62  # codes per mask column: a signed 64-bit integer, sign bit left alone
+__all__ = ["BATCH", "BITS", "KINDS", "Entry", "Layout", "Plan", "TallyChanged", "code_responses", "fits",
+           "insert_rows", "load", "marked_in", "plan_for", "refresh", "table_name_for"]
+
 BATCH = 2000  # responses coded per write transaction
-_converter = cattrs.Converter()
-
-
-class TallyChanged(Exception):
-    """The tally's layout no longer fits (a new code or question arrived during a report): refresh and retry."""
-
-
-@define
-class Entry:
-    """One question's columns: ``c<col>``, and ``m<col>_<k>`` masks or ``v<col>`` value."""
-
-    kind: str
-    col: int
-    codes: list[str] = field(factory=list)
-    chunks: int = 0
-
-    def columns(self) -> list[tuple[str, Any]]:
-        found: list[tuple[str, Any]] = [(f"c{self.col}", Integer())]
-        found += [(f"m{self.col}_{k}", BigInteger()) for k in range(self.chunks)]
-        if self.kind == "number":
-            found.append((f"v{self.col}", Double()))
-        return found
-
-    def extend(self, codes: Iterable[str]) -> None:
-        """Append the codes not known yet (with the mask columns they need)."""
-        for code in codes:
-            if code not in self.codes:
-                self.codes.append(code)
-        if self.kind == "multiple":
-            self.chunks = max(self.chunks, -(-len(self.codes) // BITS))
-
-    def position(self, code: str, grow: bool) -> int:
-        """The code's number (from 1), appending it when new if ``grow``."""
-        try:
-            return self.codes.index(code) + 1
-        except ValueError:
-            if not grow:
-                raise TallyChanged(code) from None
-            self.codes.append(code)
-            return len(self.codes)
-
-
-@define(frozen=True)
-class Plan:
-    """What an instrument needs from its tally: ``question -> kind``, and the rights of the awareness score."""
-
-    kinds: dict[str, str]
-    codes: dict[str, tuple[str, ...]] = field(factory=dict)  # choice questions' codes, in the instrument's order
-    rights: tuple[str, ...] = ()
-    known: str = "yes"
-
-
-def plan_for(instrument: Any) -> Plan:
-    """The tally an instrument's report needs (questions answerable and of a known kind)."""
-    kinds = {q.name: KINDS[q.kind] for q in instrument.questions if q.answerable and q.kind in KINDS}
-    rights = tuple(q for q, kind in kinds.items() if kind == "single" and instrument.question(q).meta.get("right"))
-    codes = {q: tuple(c.name for c in instrument.choices_for(instrument.question(q)))
-             for q, kind in kinds.items() if kind in ("single", "multiple")}
-    return Plan(kinds=kinds, codes=codes, rights=rights)
-
-
-@define
-class Layout:
-    """Which columns of which table hold each question's answers, and the codes behind the numbers."""
-
-    table_name: str
-    entries: dict[str, Entry] = field(factory=dict)
-    next: int = 0
-    channels: list[str] = field(factory=list)
-    languages: list[str] = field(factory=list)
-    rights: list[str] = field(factory=list)
-    known: str = "yes"
-
-    def add(self, question: str, kind: str, codes: Sequence[str] = ()) -> Entry:
-        entry = Entry(kind=kind, col=self.next, chunks=1 if kind == "multiple" else 0)
-        self.entries[question] = entry
-        self.next += 1
-        entry.extend(codes)
-        return entry
-
-    def table(self, name: str | None = None, *, temporary: bool = False) -> Table:
-        """The SQLAlchemy table (``name`` and ``temporary`` for a report's own freshly coded rows)."""
-        columns = [Column("id", Integer(), primary_key=True, autoincrement=True)]
-        if temporary:
-            columns.append(Column("response_id", String(t.ID), nullable=False, unique=True))
-        else:
-            columns.append(Column("response_id", String(t.ID), ForeignKey(t.responses.c.id, ondelete="CASCADE"),
-                                  nullable=False, unique=True))
-        columns += [Column("status", String(16), nullable=False), Column("synthetic", Boolean(), nullable=False),
-                    Column("version", String(t.ID), nullable=False), Column("ch", Integer(), nullable=False),
-                    Column("lang", Integer(), nullable=False), Column("ak", Integer()), Column("am", Integer())]
-        for entry in self.entries.values():
-            columns += [Column(name_, type_) for name_, type_ in entry.columns()]
-        return Table(name or self.table_name, MetaData(), *columns, prefixes=["TEMPORARY"] if temporary else [])
-
-    def dumps(self) -> str:
-        return json.dumps(_converter.unstructure(self), sort_keys=True)
-
-    @classmethod
-    def loads(cls, text: str) -> Layout:
-        return _converter.structure(json.loads(text), cls)
-
-
-def table_name_for(instrument_id: str) -> str:
-    return TALLY_TABLE_PREFIX + hashlib.sha256(instrument_id.encode()).hexdigest()[:16]
-
-
-def load(connection: Connection, instrument_id: str) -> Layout | None:
-    text = connection.scalar(select(t.tally_tables.c.layout).where(t.tally_tables.c.instrument_id == instrument_id))
-    return None if text is None else Layout.loads(text)
-
-
-def fits(layout: Layout | None, plan: Plan) -> bool:
-    """Whether ``layout`` has a column of the right kind for every question of ``plan``, and its rights."""
-    return layout is not None and layout.rights == list(plan.rights) and layout.known == plan.known and all(
-        q in layout.entries and layout.entries[q].kind == kind for q, kind in plan.kinds.items())
 
 
 # --- keeping the tally up to date --------------------------------------------------------------
@@ -221,13 +106,20 @@ def refresh(engine: Engine, instrument_id: str, plan: Plan,
                 _save(connection, instrument_id, layout)
             table = layout.table()
             connection.execute(delete(table).where(table.c.response_id.in_(ids)))
-            _insert(connection, table, rows)
-            done_marks = delete(d).where(d.c.response_id == bindparam("rid"), d.c.stamp == bindparam("seen"))
-            connection.execute(done_marks, [{"rid": rid, "seen": stamp} for rid, stamp in marked])
+            insert_rows(connection, table, rows)
+            _clear_marks(connection, marked)
         done += len(marked)
         if on_progress is not None:
             on_progress(min(done, total), total)
     return done
+
+
+def _clear_marks(connection: Connection, seen: Sequence[tuple[str, int]]) -> None:
+    """Clear the marks coded, unless they changed since they were read (a new stamp)."""
+    mark = _placeholders(connection, 1)
+    with _driver_cursor(connection) as cursor:
+        cursor.executemany(f"DELETE FROM tally_dirty WHERE response_id = {mark} AND stamp = {mark}",
+                           [tuple(m) for m in seen])
 
 
 def _lock(connection: Connection, instrument_id: str) -> None:
@@ -313,11 +205,33 @@ def _save(connection: Connection, instrument_id: str, layout: Layout) -> None:
                        .values(layout=layout.dumps(), updated_at=utcnow()))
 
 
-def _insert(connection: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
+def insert_rows(connection: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
+    """Insert coded rows (column -> value; missing columns are NULL) into a tally table."""
     names = [c.name for c in table.c if c.name != "id"]
-    full = [{name: row.get(name) for name in names} for row in rows]
-    for start in range(0, len(full), 5000):
-        connection.execute(insert(table), full[start:start + 5000])
+    values = [tuple(row.get(name) for name in names) for row in rows]
+    if values:
+        sql = (f"INSERT INTO {connection.dialect.identifier_preparer.quote(table.name)} ({', '.join(names)}) "
+               f"VALUES ({_placeholders(connection, len(names))})")
+        with _driver_cursor(connection) as cursor:
+            cursor.executemany(sql, values)
+
+
+@contextmanager
+def _driver_cursor(connection: Connection) -> Iterator[Any]:
+    """The database driver's own cursor, in the connection's transaction.
+
+    Coding reads every answer and writes every row once; SQLAlchemy's rows and parameter
+    handling would cost more than the coding itself.
+    """
+    cursor = connection.connection.cursor()
+    try:
+        yield cursor
+    finally:
+        cursor.close()
+
+
+def _placeholders(connection: Connection, n: int) -> str:
+    return ", ".join(["?" if connection.dialect.paramstyle == "qmark" else "%s"] * n)
 
 
 # --- coding answers ----------------------------------------------------------------------------
@@ -329,19 +243,18 @@ def code_responses(connection: Connection, layout: Layout, response_ids: Sequenc
     With ``grow`` new codes (and channels and languages) are appended to ``layout``, with
     mask columns added to it as needed; without, anything new raises :class:`TallyChanged`.
     """
-    a, r = t.answers, t.responses
     rows: dict[str, dict[str, Any]] = {}
     for start in range(0, len(response_ids), 500):
         chunk = list(response_ids[start:start + 500])
-        query = select(r.c.id, r.c.status, r.c.synthetic, r.c.instrument_version, r.c.channel,
-                       r.c.language).where(r.c.id.in_(chunk))
-        for response_id, status, synthetic, version, channel, language in connection.execute(query).all():
+        found = _fetch(connection, "SELECT id, status, synthetic, instrument_version, channel, language "
+                                   "FROM responses WHERE id IN ({})", chunk)
+        for response_id, status, synthetic, version, channel, language in found:
             rows[response_id] = {"response_id": response_id, "status": status, "synthetic": bool(synthetic),
                                  "version": version, "ch": _position(layout.channels, channel, grow),
                                  "lang": _position(layout.languages, language, grow)}
-        query = select(a.c.response_id, a.c.question, a.c.value_kind, a.c.value_text, a.c.value_num,
-                       a.c.skipped).where(a.c.response_id.in_(chunk))
-        for response_id, question, value_kind, value_text, value_num, skipped in connection.execute(query).all():
+        found = _fetch(connection, "SELECT response_id, question, value_kind, value_text, value_num, skipped "
+                                   "FROM answers WHERE response_id IN ({})", chunk)
+        for response_id, question, value_kind, value_text, value_num, skipped in found:
             entry = layout.entries.get(question)
             row = rows.get(response_id)
             if entry is None or row is None:
@@ -351,6 +264,13 @@ def code_responses(connection: Connection, layout: Layout, response_ids: Sequenc
     for row in rows.values():
         _score(row, rights, layout.known)
     return list(rows.values())
+
+
+def _fetch(connection: Connection, sql: str, ids: Sequence[str]) -> list[tuple]:
+    """Rows of ``sql``, where ``{}`` stands for the list of ``ids``."""
+    with _driver_cursor(connection) as cursor:
+        cursor.execute(sql.format(_placeholders(connection, len(ids))), list(ids))
+        return cursor.fetchall()
 
 
 def _position(values: list[str], value: str, grow: bool) -> int:
