@@ -15,8 +15,9 @@ awareness score (``ak`` rights known out of ``am`` answered), and for each quest
 Counting is then ``count(*) FILTER (WHERE c3 = 2)`` for every class of every question in
 one pass over the rows (:mod:`rightsaware.aggregate_sql`).
 
-``answers`` stays the truth. Database triggers mark every response whose answers change in
-``tally_dirty`` (migration 0003), so no write path can leave a stale row in use;
+``answers`` and ``responses`` stay the truth. Database triggers mark in ``tally_dirty``
+every response whose answers, status, channel, language, version or synthetic flag change
+(migration 0003), so no write path can leave a stale row in use;
 :func:`refresh` codes the marked responses of one instrument again in short write
 transactions, and a report codes any marked since then in its own snapshot
 (:func:`code_responses` with ``grow=False``). The layout (:mod:`rightsaware.tally_layout`)
