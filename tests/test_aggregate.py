@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import uuid
 
 import numpy as np
 import pytest
@@ -19,8 +18,9 @@ from rightsaware.aggregate_sql import UNKNOWN
 from rightsaware.aggregate_stats import wilson
 from rightsaware.errors import ConfigError
 from rightsaware.loading import loads_instrument
-from rightsaware.response import Answer, Response
+from rightsaware.response import Response
 from rightsaware.store import tables
+from rightsaware.testing import made_response
 
 INSTRUMENT = """\
 id = "agg"
@@ -99,15 +99,8 @@ def runtime(rightsaware_runtime, instrument):
     return rightsaware_runtime
 
 
-def response(instrument, values: dict, *, channel: str = "web", language: str = "en", synthetic: bool = False,
-             status: str = "completed") -> Response:
-    now = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
-    answers = {name: Answer(question=name, value=value, language=language, channel=channel, answered_at=now,
-                            skipped=value is None) for name, value in values.items()}
-    return Response(id=uuid.uuid4().hex, instrument_id=instrument.id, instrument_version=instrument.version,
-                    instrument_hash=instrument.content_hash, channel=channel, language=language, status=status,
-                    answers=answers, history=tuple(answers), started_at=now, updated_at=now,
-                    completed_at=now if status == "completed" else None, synthetic=synthetic)
+def response(instrument, values: dict, **options) -> Response:
+    return made_response(instrument, values, **options)
 
 
 def people(instrument, rows: list[tuple[int, dict, dict]]) -> list[Response]:

@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import io
 import json
-import uuid
 
 import pytest
 from click.testing import CliRunner
@@ -14,8 +13,9 @@ from openpyxl import load_workbook
 
 from rightsaware.cli import Context, build_cli
 from rightsaware.report_cli import export
-from rightsaware.response import Answer, Response
+from rightsaware.response import Response
 from rightsaware.store import tables
+from rightsaware.testing import made_response
 
 PHONE = "+447700900123"
 NOW = dt.datetime(2026, 2, 1, tzinfo=dt.timezone.utc)
@@ -32,11 +32,8 @@ def invoke(runtime, *args: str):
     return CliRunner().invoke(cli(runtime), ["export", *args], obj=Context(runtime, "en"))
 
 
-def response(instrument, values, *, channel="web", synthetic=False, respondent_id=None) -> Response:
-    answers = {q: Answer(q, v, "en", channel, NOW, skipped=v is None) for q, v in values.items()}
-    return Response(id=uuid.uuid4().hex, instrument_id=instrument.id, instrument_version=instrument.version,
-                    instrument_hash=instrument.content_hash, channel=channel, status="completed", answers=answers,
-                    started_at=NOW, updated_at=NOW, completed_at=NOW, synthetic=synthetic, respondent_id=respondent_id)
+def response(instrument, values, **options) -> Response:
+    return made_response(instrument, values, at=NOW, **options)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import itertools
-import uuid
 
 import pytest
 from click.testing import CliRunner
@@ -13,8 +12,9 @@ from openpyxl import load_workbook
 
 from rightsaware.cli import Context, build_cli
 from rightsaware.report_cli import export
-from rightsaware.response import Answer, Response
+from rightsaware.response import Response
 from rightsaware.results_labels import Labels
+from rightsaware.testing import made_response
 
 NOW = dt.datetime(2026, 2, 1, tzinfo=dt.timezone.utc)
 ATTACKS = ("=HYPERLINK(\"http://evil.example\",\"x\")", "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
@@ -23,10 +23,7 @@ RISKY = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _response(instrument, values, channel="web") -> Response:
-    answers = {q: Answer(q, v, "en", channel, NOW, skipped=v is None) for q, v in values.items()}
-    return Response(id=uuid.uuid4().hex, instrument_id=instrument.id, instrument_version=instrument.version,
-                    instrument_hash=instrument.content_hash, channel=channel, status="completed", answers=answers,
-                    started_at=NOW, updated_at=NOW, completed_at=NOW)
+    return made_response(instrument, values, channel=channel, at=NOW)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ question whose kind changed, more than 62 options, deleted responses, and Postgr
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections import Counter
 
 import pytest
@@ -31,8 +30,9 @@ from rightsaware.aggregate_sql import (
 from rightsaware.errors import RightsawareError
 from rightsaware.loading import loads_instrument
 from rightsaware.privacy import delete_responses
-from rightsaware.response import Answer, Response
+from rightsaware.response import Response
 from rightsaware.store import Store, tables
+from rightsaware.testing import made_response
 
 INSTRUMENT = """\
 id = "tal"
@@ -97,14 +97,8 @@ def store(tmp_path, rightsaware_runtime):
         yield opened
 
 
-def make(instrument, values: dict, *, channel: str = "web", status: str = "completed",
-         synthetic: bool = False, version: str | None = None) -> Response:
-    answers = {name: Answer(question=name, value=value, language="en", channel=channel, answered_at=NOW,
-                            skipped=value is None) for name, value in values.items()}
-    return Response(id=uuid.uuid4().hex, instrument_id=instrument.id, instrument_version=version or instrument.version,
-                    instrument_hash=instrument.content_hash, channel=channel, language="en", status=status,
-                    answers=answers, history=tuple(answers), started_at=NOW, updated_at=NOW,
-                    completed_at=NOW if status == "completed" else None, synthetic=synthetic)
+def make(instrument, values: dict, **options) -> Response:
+    return made_response(instrument, values, at=NOW, **options)
 
 
 def save(store, responses) -> None:

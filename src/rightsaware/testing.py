@@ -132,6 +132,25 @@ def write_sample_instrument(folder: Path) -> Path:
     return path
 
 
+def made_response(instrument: Any, values: dict[str, Any], *, channel: str = "web", language: str = "en",
+                  status: str = "completed", synthetic: bool = False, version: str | None = None,
+                  respondent_id: str | None = None, at: Any = None) -> Any:
+    """A response to ``instrument`` with ``values`` as its answers (``None``: skipped), ready to store."""
+    import datetime as dt
+    import uuid
+
+    from .response import Answer, Response
+
+    at = at or dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
+    answers = {name: Answer(question=name, value=value, language=language, channel=channel, answered_at=at,
+                            skipped=value is None) for name, value in values.items()}
+    return Response(id=uuid.uuid4().hex, instrument_id=instrument.id, instrument_version=version or instrument.version,
+                    instrument_hash=instrument.content_hash, channel=channel, language=language, status=status,
+                    answers=answers, history=tuple(answers), started_at=at, updated_at=at,
+                    completed_at=at if status == "completed" else None, synthetic=synthetic,
+                    respondent_id=respondent_id)
+
+
 def write_workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
     """An .xlsx file at ``path`` with one sheet per entry of ``sheets`` (rows of cell values)."""
     import openpyxl
