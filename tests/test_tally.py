@@ -365,3 +365,18 @@ def test_upgrading_marks_the_responses_already_stored(tmp_path, rightsaware_runt
         results = aggregate(store, instrument, now=NOW)
         assert results.responses == 11
         assert results.question("right_a").overall.rows[0].cells["yes"].count == 11
+
+
+def test_a_report_does_not_wait_for_a_writer_when_nothing_changed(store, instrument) -> None:
+    save(store, [make(instrument, {"area": "north", "right_a": "yes"}) for _ in range(12)])
+    aggregate(store, instrument, now=NOW)  # codes them
+    writer = store.engine.raw_connection()  # a long import, say, holding SQLite's write lock
+    try:
+        writer.cursor().execute("BEGIN IMMEDIATE")
+        started = dt.datetime.now()
+        results = aggregate(store, instrument, now=NOW)  # would wait 30 s for the lock, then fail
+        assert results.responses == 12
+        assert (dt.datetime.now() - started).total_seconds() < 25
+    finally:
+        writer.rollback()
+        writer.close()

@@ -75,8 +75,13 @@ def refresh(engine: Engine, instrument_id: str, plan: Plan,
     """Code again every marked response of one instrument; how many were coded.
 
     ``on_progress(done, total)`` is called after each batch (``total`` counts the marks of
-    every instrument, so the last call may come before ``done`` reaches it).
+    every instrument, so the last call may come before ``done`` reaches it). When nothing
+    is marked and the layout fits, it only reads: no write lock, so a report or the
+    dashboard does not wait behind a long import.
     """
+    with engine.connect() as connection:
+        if _count_marked(connection) == 0 and _current(load(connection, instrument_id), plan):
+            return 0
     with write_transaction(engine) as connection:
         _lock(connection, instrument_id)
         _prepare(connection, instrument_id, plan)
@@ -133,6 +138,12 @@ def _lock(connection: Connection, instrument_id: str) -> None:
 def _count_marked(connection: Connection) -> int:
     """How many marks there are, of every instrument (a join to count only ours would read every response)."""
     return int(connection.scalar(select(func.count()).select_from(t.tally_dirty)) or 0)
+
+
+def _current(layout: Layout | None, plan: Plan) -> bool:
+    """Whether ``layout`` needs nothing from :func:`_prepare` for ``plan`` (every question, kind, right and code)."""
+    return fits(layout, plan) and all(
+        set(codes) <= set(layout.entries[q].codes) for q, codes in plan.codes.items())
 
 
 def _prepare(connection: Connection, instrument_id: str, plan: Plan) -> None:
