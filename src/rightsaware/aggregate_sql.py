@@ -116,7 +116,7 @@ class Snapshot:
         marked = tally.marked_in(self.connection, scope.instrument_id)
         if not marked:
             return None
-        table = self.layout.table("ra_fresh_" + secrets.token_hex(4), temporary=True)
+        table = self.layout.table("ra_fresh", temporary=True)  # temporary tables belong to one connection
         table.create(self.connection)
         rows = tally.code_responses(self.connection, self.layout, marked, grow=False)
         tally.insert_rows(self.connection, table, rows)

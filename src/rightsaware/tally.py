@@ -29,8 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -47,6 +46,7 @@ from sqlalchemy import (
 )
 
 from .response import utcnow
+from .store import bulk
 from .store import tables as t
 from .store.engine import write_transaction
 from .tally_layout import (
@@ -122,10 +122,9 @@ def refresh(engine: Engine, instrument_id: str, plan: Plan,
 
 def _clear_marks(connection: Connection, seen: Sequence[tuple[str, int]]) -> None:
     """Clear the marks coded, unless they changed since they were read (a new stamp)."""
-    mark = _placeholders(connection, 1)
-    with _driver_cursor(connection) as cursor:
-        cursor.executemany(f"DELETE FROM tally_dirty WHERE response_id = {mark} AND stamp = {mark}",
-                           [tuple(m) for m in seen])
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    connection.exec_driver_sql(f"DELETE FROM tally_dirty WHERE response_id = {mark} AND stamp = {mark}",
+                               [tuple(m) for m in seen])
 
 
 def _lock(connection: Connection, instrument_id: str) -> None:
@@ -220,30 +219,7 @@ def _save(connection: Connection, instrument_id: str, layout: Layout) -> None:
 def insert_rows(connection: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
     """Insert coded rows (column -> value; missing columns are NULL) into a tally table."""
     names = [c.name for c in table.c if c.name != "id"]
-    values = [tuple(row.get(name) for name in names) for row in rows]
-    if values:
-        sql = (f"INSERT INTO {connection.dialect.identifier_preparer.quote(table.name)} ({', '.join(names)}) "
-               f"VALUES ({_placeholders(connection, len(names))})")
-        with _driver_cursor(connection) as cursor:
-            cursor.executemany(sql, values)
-
-
-@contextmanager
-def _driver_cursor(connection: Connection) -> Iterator[Any]:
-    """The database driver's own cursor, in the connection's transaction.
-
-    Coding reads every answer and writes every row once; SQLAlchemy's rows and parameter
-    handling would cost more than the coding itself.
-    """
-    cursor = connection.connection.cursor()
-    try:
-        yield cursor
-    finally:
-        cursor.close()
-
-
-def _placeholders(connection: Connection, n: int) -> str:
-    return ", ".join(["?" if connection.dialect.paramstyle == "qmark" else "%s"] * n)
+    bulk.insert_rows(connection, table, [{name: row.get(name) for name in names} for row in rows])
 
 
 # --- coding answers ----------------------------------------------------------------------------
@@ -279,10 +255,17 @@ def code_responses(connection: Connection, layout: Layout, response_ids: Sequenc
 
 
 def _fetch(connection: Connection, sql: str, ids: Sequence[str]) -> list[tuple]:
-    """Rows of ``sql``, where ``{}`` stands for the list of ``ids``."""
-    with _driver_cursor(connection) as cursor:
-        cursor.execute(sql.format(_placeholders(connection, len(ids))), list(ids))
+    """Rows of ``sql``, where ``{}`` stands for the list of ``ids``, through the driver's own cursor.
+
+    Coding reads every answer once; SQLAlchemy's result rows would cost more than the coding.
+    """
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql.format(", ".join([mark] * len(ids))), list(ids))
         return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 def _position(values: list[str], value: str, grow: bool) -> int:

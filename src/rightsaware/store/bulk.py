@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Table
 from .tables import UTCDateTime
 
 _UTC = dt.timezone.utc
-_statements: dict[tuple[str, str], tuple[str, tuple[str, ...], tuple[Callable[[Any], Any] | None, ...]]] = {}
+_statements: dict[tuple[str, str, tuple[str, ...]], tuple[str, tuple[str, ...], tuple[Callable[[Any], Any] | None, ...]]] = {}
 
 
 def _sqlite_time(value: dt.datetime | None) -> str | None:
@@ -36,10 +36,10 @@ def _aware_time(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def _statement(dialect: str, table: Table) -> tuple[str, tuple[str, ...], tuple[Callable[[Any], Any] | None, ...]]:
-    key = (dialect, table.name)
+    columns = tuple(column.name for column in table.columns if not (column.primary_key and column.autoincrement is True))
+    key = (dialect, table.name, columns)  # the columns too: a tally table gains columns as its survey grows
     cached = _statements.get(key)
     if cached is None:
-        columns = tuple(column.name for column in table.columns if not (column.primary_key and column.autoincrement is True))
         marker = "?" if dialect == "sqlite" else "%s"
         sql = "INSERT INTO {table} ({columns}) VALUES ({markers})".format(
             table=table.name,
