@@ -37,7 +37,6 @@ RESPONSE_COLUMNS = ("channel", "language")
 NAMED_DIMENSIONS = ("nation", "local_authority", "age_band", "rural_urban")
 SMALL_AREAS = frozenset({"local_authority"})
 STEPS = ("tally", "responses", "answers", "disclosure", "statistics")  # what on_step reports
-KINDS = tally.KINDS
 ATTEMPTS = 3  # reports started again when answers arrive that the tally's layout does not fit yet
 _ATOM = re.compile(r"^\s*(?:\$\{(\w+)\}\s*=\s*'([^']*)'|selected\(\s*\$\{(\w+)\}\s*,\s*'([^']*)'\s*\))\s*$")
 
@@ -96,7 +95,7 @@ def _dimension(instrument: Instrument, name: str) -> DimensionSource:
 
 
 def question_spec(instrument: Instrument, question: Any) -> Spec:
-    kind = KINDS[question.kind]
+    kind = tally.KINDS[question.kind]
     codes = tuple(c.name for c in instrument.choices_for(question))
     apart_set = set(DEFAULT_APART) | set(_meta_codes(question, "not_in_base"))
     apart = tuple(c for c in codes if c in apart_set)
@@ -216,9 +215,8 @@ def aggregate(
     dims = list(requested)
     if not any(d.name == "channel" for d in dims):
         dims.append(DimensionSource(name="channel", column="channel"))
-    questions = [q for q in instrument.questions if q.answerable and q.kind in KINDS]
-    specs = [question_spec(instrument, q) for q in questions]
-    plan = tally.plan_for(instrument)
+    plan = tally.plan_for(instrument)  # the questions counted, their kinds and the rights
+    specs = [question_spec(instrument, instrument.question(name)) for name in plan.kinds]
     rights = plan.rights
     if rights:
         specs.append(Spec(name=AWARENESS, kind="awareness", codes=BANDS))
