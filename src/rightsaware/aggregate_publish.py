@@ -12,25 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .aggregate_model import (
-    ALL,
-    Benchmark,
-    Cell,
-    ModeTest,
-    QuestionResult,
-    Results,
-    Row,
-    Stats,
-    Table,
-)
-from .aggregate_stats import (
-    INFLUENCE_BENCHMARK,
-    INFLUENCE_STATEMENT,
-    chi_square,
-    figures_for,
-    quantiles,
-    wilson,
-)
+from .aggregate_model import ALL, Benchmark, Cell, ModeTest, QuestionResult, Results, Row, Stats, Table
+from .aggregate_stats import INFLUENCE_BENCHMARK, INFLUENCE_STATEMENT, chi_square, figures_for, quantiles, wilson
 from .aggregate_tables import AWARENESS, RunTables, Spec, answered_item
 from .disclosure import Suppression
 
