@@ -222,7 +222,7 @@ def aggregate(
         specs.append(Spec(name=AWARENESS, kind="awareness", codes=BANDS))
     scope = Scope(instrument.id, include_synthetic=include_synthetic, version=version)
     base = dict(instrument_id=instrument.id, instrument_version=version or instrument.version,
-                generated_at=now or dt.datetime.now(dt.UTC), threshold=threshold,
+                generated_at=now or dt.datetime.now(dt.timezone.utc), threshold=threshold,
                 include_synthetic=include_synthetic)
     for _attempt in range(ATTEMPTS):
         step("tally")
